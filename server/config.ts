@@ -1,0 +1,114 @@
+// Configuration comes only from the environment and is validated once, at start-up, so a bad value
+// stops the process with a message naming the variable instead of failing later mid-run.
+import { z } from 'zod';
+
+const url = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL')
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const int = (def: number, min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(def);
+
+// "id:base64key,id2:base64key2" — the first key encrypts, every listed key can decrypt (rotation).
+const encryptionKeys = z
+  .string()
+  .trim()
+  .transform((raw, ctx) => {
+    const keys: { id: string; key: Buffer }[] = [];
+    for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const sep = part.indexOf(':');
+      const id = sep > 0 ? part.slice(0, sep) : '';
+      const key = Buffer.from(sep > 0 ? part.slice(sep + 1) : '', 'base64');
+      if (!/^[A-Za-z0-9_-]{1,32}$/.test(id) || key.length !== 32) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'each entry must be "<id>:<32 bytes in base64>" (id: letters, digits, _ or -)',
+        });
+        return z.NEVER;
+      }
+      keys.push({ id, key });
+    }
+    if (keys.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'must list at least one key' });
+      return z.NEVER;
+    }
+    return keys;
+  });
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL');
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: int(3000, 1, 65535),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: postgresUrl.optional(),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  ENCRYPTION_KEYS: encryptionKeys.optional(),
+  APOLLO_BASE_URL: url.default('https://api.apollo.io/api/v1'),
+  HUNTER_BASE_URL: url.default('https://api.hunter.io/v2'),
+  VENDOR_TIMEOUT_MS: int(10_000, 100, 120_000),
+  VENDOR_MAX_IN_FLIGHT: int(8, 1, 200),
+  VENDOR_MAX_ATTEMPTS: int(3, 1, 10),
+  RATE_WINDOW_GUARD_MS: int(50, 0, 5_000),
+  STEP_WAIT_BUDGET_MS: int(120_000, 0, 3_600_000),
+  WORKER_CONCURRENCY: int(16, 1, 500),
+  RUN_LEASE_MS: int(30_000, 1_000, 3_600_000),
+});
+
+type Parsed = z.infer<typeof configSchema>;
+
+export type Config = Parsed;
+
+export class ConfigError extends Error {
+  readonly problems: { variable: string; message: string }[];
+  constructor(problems: { variable: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' + problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Reads and validates the environment. Empty strings count as unset, as most .env loaders produce them. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v.trim() !== '') input[key] = v;
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    // Messages never echo the offending value: it may be a secret.
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '(root)'), message: i.message })),
+    );
+  }
+  const cfg = parsed.data;
+  if (cfg.DATABASE_URL && !cfg.ENCRYPTION_KEYS) {
+    throw new ConfigError([
+      {
+        variable: 'ENCRYPTION_KEYS',
+        message: 'is required when DATABASE_URL is set (only the embedded default may generate its own key)',
+      },
+    ]);
+  }
+  return cfg;
+}

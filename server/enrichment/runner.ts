@@ -1,0 +1,567 @@
+// The runner executes one enrichment run: plan, then for each step in waterfall order
+// memo → cache → key / cool-down / circuit → reserve spend → rate token → call → record → settle →
+// cache, until each requested group is filled. Every step is a row in run_steps written before the
+// call goes out, so a resumed run reuses what already returned and never repeats a call that may
+// have been billed.
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { FieldGroup, Lookup, VendorAdapter, VendorResult } from '../vendors/types.ts';
+import { plan } from './plan.ts';
+import type { PlannedStep } from './plan.ts';
+import { loadSettings } from './settings.ts';
+import type { PortalSettings } from './settings.ts';
+import { factsWith, groupSatisfied, mergeProfile } from './profile.ts';
+import type { CanonicalProfile } from './profile.ts';
+import { claimLookup, countCacheHit, lookupHash, readCache, releaseClaim, storeAnswer } from './cache.ts';
+import type { CacheKey } from './cache.ts';
+import { recordCapAlert, reserveSpend, settleSpend } from './spend.ts';
+import { recordAudit } from './audit.ts';
+import { appProperties, summarize } from './outcome.ts';
+import type { RunSummary, SkipReason, StepSummary } from './outcome.ts';
+import { computePropertyChanges } from './write-policy.ts';
+import type { RateGate } from './limiter.ts';
+import type { CircuitBreakers } from './breaker.ts';
+import type { KeyProvider, VendorKey } from './keys.ts';
+import type { RunContact } from './runs.ts';
+
+export interface EngineTuning {
+  timeoutMs: number;
+  maxAttempts: number;
+  stepBudgetMs: number;
+  leaseMs: number;
+  backoffBaseMs: number;
+}
+
+export interface EngineDeps {
+  db: Knex;
+  adapters: ReadonlyMap<string, VendorAdapter>;
+  keys: KeyProvider;
+  gate: RateGate;
+  breakers: CircuitBreakers;
+  baseUrls: Readonly<Record<string, string>>;
+  log: Logger;
+  instanceId: string;
+  tuning: EngineTuning;
+}
+
+interface RunRow {
+  id: string;
+  portal_id: number;
+  contact_id: string;
+  groups: FieldGroup[];
+  force_refresh: boolean;
+  contact: RunContact;
+}
+
+interface StepRow {
+  id: string;
+  vendor: string;
+  operation: string;
+  lookup_hash: string;
+  state: 'reserved' | 'calling' | 'done' | 'skipped' | 'indeterminate';
+  outcome: string | null;
+  skip_reason: SkipReason | null;
+  result: { profile?: CanonicalProfile; doNotProcess?: boolean } | null;
+  cost_mc: number;
+  billed: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Another process took the run over (our lease expired, e.g. during a long pause). Every write that
+ * could lead to a vendor call is fenced on the lease, so the loser stops instead of paying twice.
+ */
+class LeaseLost extends Error {}
+const memoKey = (vendor: string, op: string, hash: string) => `${vendor}|${op}|${hash}`;
+
+/** Claims the run for this process (or takes it over when its previous owner's lease expired). */
+async function claimRun(deps: EngineDeps, runId: string): Promise<RunRow | null> {
+  const rows = await deps.db.raw(
+    `UPDATE enrichment_runs
+        SET state = 'running', lease_owner = ?, lease_expires_at = now() + (? * interval '1 millisecond'),
+            attempts = attempts + 1, started_at = COALESCE(started_at, now())
+      WHERE id = ? AND (state = 'queued' OR (state = 'running' AND (lease_expires_at < now() OR lease_owner = ?)))
+      RETURNING id, portal_id, contact_id, groups, force_refresh, contact`,
+    [deps.instanceId, deps.tuning.leaseMs, runId, deps.instanceId],
+  );
+  return ((rows.rows as RunRow[])[0] ?? null) as RunRow | null;
+}
+
+class RunExecution {
+  private readonly deps: EngineDeps;
+  private run: RunRow;
+  private settings!: PortalSettings;
+  private profile: CanonicalProfile = {};
+  private readonly memo = new Map<string, StepRow>();
+  private seq = 0;
+  private suppressed = false;
+  private pausedOnCap = false;
+  private leaseLost = false;
+
+  constructor(deps: EngineDeps, run: RunRow) {
+    this.deps = deps;
+    this.run = run;
+  }
+
+  private get db() {
+    return this.deps.db;
+  }
+
+  async execute(): Promise<RunSummary | null> {
+    const { db } = this;
+    this.settings = await loadSettings(db, this.run.portal_id);
+    const existing = (await db('run_steps').where({ run_id: this.run.id }).orderBy('seq')) as (StepRow & { seq: number })[];
+    for (const s of existing) {
+      this.memo.set(memoKey(s.vendor, s.operation, s.lookup_hash), s);
+      this.seq = Math.max(this.seq, s.seq);
+    }
+    const heartbeat = setInterval(() => void this.renewLease(), Math.max(250, this.deps.tuning.leaseMs / 3));
+    try {
+      for (;;) {
+        const keyed = await this.deps.keys.vendorsWithKeys(this.run.portal_id);
+        const { steps } = plan({ groups: this.run.groups, settings: this.settings, adapters: this.deps.adapters, keyedVendors: keyed });
+        for (const step of steps) {
+          if (this.suppressed || this.pausedOnCap || this.leaseLost) break;
+          if (groupSatisfied(this.profile, step.group, this.settings.confidence_threshold)) continue;
+          try {
+            await this.runStep(step);
+          } catch (err) {
+            if (!(err instanceof LeaseLost)) throw err;
+            this.deps.log.warn({ runId: this.run.id }, 'run taken over by another process; stopping here');
+            this.leaseLost = true;
+          }
+        }
+        if (this.leaseLost) return null;
+        const summary = await this.finish();
+        if (summary) return summary;
+        // A trigger attached new groups while we ran: plan again for them.
+        const fresh = await db('enrichment_runs').where({ id: this.run.id }).first('groups', 'force_refresh', 'lease_owner');
+        if (!fresh || fresh.lease_owner !== this.deps.instanceId) return null;
+        this.run = { ...this.run, groups: fresh.groups, force_refresh: fresh.force_refresh };
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async renewLease(): Promise<void> {
+    try {
+      const n = await this.db('enrichment_runs')
+        .where({ id: this.run.id, lease_owner: this.deps.instanceId, state: 'running' })
+        .update({ lease_expires_at: this.db.raw(`now() + (? * interval '1 millisecond')`, [this.deps.tuning.leaseMs]) });
+      if (n === 0) this.leaseLost = true;
+    } catch (err) {
+      this.deps.log.warn({ err, runId: this.run.id }, 'lease renewal failed');
+    }
+  }
+
+  private merge(result: StepRow['result'] | { profile?: Record<string, { value: string; confidence: number }> } | null, vendor: string) {
+    if (result?.profile) this.profile = mergeProfile(this.profile, result.profile, vendor, this.settings.confidence_threshold);
+    if ((result as { doNotProcess?: boolean } | null)?.doNotProcess) this.suppressed = true;
+  }
+
+  private async insertStep(
+    trx: Knex | Knex.Transaction,
+    step: PlannedStep,
+    hash: string,
+    fields: Partial<StepRow> & Record<string, unknown>,
+  ): Promise<StepRow> {
+    const row = {
+      id: randomUUID(),
+      run_id: this.run.id,
+      portal_id: this.run.portal_id,
+      seq: ++this.seq,
+      field_group: step.group,
+      vendor: step.vendor,
+      operation: step.operation,
+      lookup_hash: hash,
+      state: 'skipped',
+      ...fields,
+    } as Record<string, unknown>;
+    if (row.result !== undefined && row.result !== null) row.result = JSON.stringify(row.result);
+    const inserted = await trx.raw(
+      `${trx('run_steps').insert(row).toString()} ON CONFLICT (run_id, vendor, operation, lookup_hash) WHERE lookup_hash IS NOT NULL DO NOTHING RETURNING id`,
+    );
+    // The row exists already: another execution of this run recorded the step first.
+    if ((inserted.rows as unknown[]).length !== 1) throw new LeaseLost();
+    const stored = { ...row, result: fields.result ?? null } as unknown as StepRow;
+    this.memo.set(memoKey(step.vendor, step.operation, hash), stored);
+    return stored;
+  }
+
+  private async skip(step: PlannedStep, hash: string, reason: SkipReason, detail: string, extra: Record<string, unknown> = {}) {
+    await this.insertStep(this.db, step, hash, {
+      state: 'skipped',
+      skip_reason: reason,
+      detail,
+      finished_at: this.db.fn.now(),
+      ...extra,
+    });
+  }
+
+  private async transition(stepId: string, from: StepRow['state'], to: StepRow['state']): Promise<boolean> {
+    const n = await this.db('run_steps')
+      .where({ id: stepId, state: from })
+      .whereExists((q) =>
+        q.select(this.db.raw('1')).from('enrichment_runs as r').where('r.id', this.run.id).andWhere('r.lease_owner', this.deps.instanceId),
+      )
+      .update({ state: to });
+    return n === 1;
+  }
+
+  private async runStep(step: PlannedStep): Promise<void> {
+    const facts = factsWith(this.run.contact.facts, this.profile);
+    const lookup = step.spec.lookup(facts);
+    if (!lookup) {
+      if (!this.memo.has(memoKey(step.vendor, step.operation, 'skip:no_input'))) {
+        await this.skip(step, 'skip:no_input', 'no_input', `${step.vendor}.${step.operation} needs more than is known about this contact`);
+      }
+      return;
+    }
+    const hash = lookupHash(step.vendor, step.operation, lookup.key);
+    const prior = this.memo.get(memoKey(step.vendor, step.operation, hash));
+    if (prior) {
+      if (prior.state === 'done') return this.merge(prior.result, step.vendor);
+      if (prior.state === 'skipped' || prior.state === 'indeterminate') return;
+      return this.resumeStep(step, lookup, hash, prior);
+    }
+    if (step.skip === 'no_key') return this.skip(step, hash, 'no_key', `no ${step.vendor} key configured`);
+
+    const cacheKey: CacheKey = { portalId: this.run.portal_id, vendor: step.vendor, operation: step.operation, lookupHash: hash };
+    const deadline = Date.now() + this.deps.tuning.stepBudgetMs;
+    const claimed = await this.fromCacheOrClaim(step, hash, cacheKey, deadline);
+    if (!claimed) return;
+
+    const key = await this.deps.keys.keyFor(this.run.portal_id, step.vendor);
+    if (!key) {
+      await releaseClaim(this.db, cacheKey, this.run.id);
+      return this.skip(step, hash, 'no_key', `no ${step.vendor} key configured`);
+    }
+    const bucket = `${step.vendor}:${key.fingerprint}`;
+    const cooldown = await this.db('vendor_key_state')
+      .where({ vendor: step.vendor, key_fingerprint: key.fingerprint })
+      .andWhere('cooldown_until', '>', new Date())
+      .first('cooldown_until', 'reason');
+    if (cooldown) {
+      await releaseClaim(this.db, cacheKey, this.run.id);
+      return this.skip(step, hash, 'quota_exhausted', `${step.vendor} key cooling down until ${new Date(cooldown.cooldown_until).toISOString()}`, {
+        key_fingerprint: key.fingerprint,
+      });
+    }
+    if (this.deps.breakers.isOpen(bucket)) {
+      await releaseClaim(this.db, cacheKey, this.run.id);
+      return this.skip(step, hash, 'circuit_open', `${step.vendor} is failing; circuit open`, { key_fingerprint: key.fingerprint });
+    }
+
+    const cost = this.settings.costs_mc[`${step.vendor}.${step.operation}`] ?? step.spec.costMillicents;
+    let stepRow: StepRow | null = null;
+    const reservation = await reserveSpend(
+      this.db,
+      { portalId: this.run.portal_id, vendor: step.vendor, amountMc: cost, runId: this.run.id },
+      async (trx, reservationId) => {
+        const owned = await trx('enrichment_runs').where({ id: this.run.id, lease_owner: this.deps.instanceId }).forUpdate().first('id');
+        if (!owned) throw new LeaseLost();
+        stepRow = await this.insertStep(trx, step, hash, { state: 'reserved', key_fingerprint: key.fingerprint, cost_mc: cost });
+        await trx('spend_reservations').where({ id: reservationId }).update({ step_id: stepRow.id });
+      },
+    );
+    if (!reservation.ok) {
+      await releaseClaim(this.db, cacheKey, this.run.id);
+      const { cap } = reservation;
+      if (await recordCapAlert(this.db, this.run.portal_id, cap)) {
+        await recordAudit(this.db, {
+          portalId: this.run.portal_id,
+          runId: this.run.id,
+          contactId: this.run.contact_id,
+          type: 'cap.reached',
+          detail: { scope: cap.scope, period: cap.period, periodKey: cap.periodKey, capCents: cap.capCents, vendor: step.vendor },
+        });
+        this.deps.log.warn({ portalId: this.run.portal_id, cap }, 'spend cap reached');
+      }
+      if (this.settings.on_cap === 'pause') this.pausedOnCap = true;
+      return this.skip(step, hash, 'cap_reached', `${cap.scope} ${cap.period} cap of ${cap.capCents}¢ reached`, {
+        key_fingerprint: key.fingerprint,
+      });
+    }
+    await this.callVendor(step, lookup, hash, stepRow!, reservation.reservationId, key, deadline);
+  }
+
+  /** Serves the step from the cache, or claims the lookup so this run is the one that calls. */
+  private async fromCacheOrClaim(step: PlannedStep, hash: string, k: CacheKey, deadline: number): Promise<boolean> {
+    const force = this.run.force_refresh;
+    for (;;) {
+      const c = await readCache(this.db, k);
+      if (c.state === 'pending' && c.claimedBy !== this.run.id) {
+        if (Date.now() + 200 > deadline) {
+          await this.skip(step, hash, 'rate_limited', 'another run is still fetching this lookup');
+          return false;
+        }
+        await sleep(100 + Math.random() * 100);
+        continue;
+      }
+      if (!force && c.state === 'fresh') {
+        await countCacheHit(this.db, k);
+        await this.insertStep(this.db, step, hash, {
+          state: 'done',
+          outcome: c.answer.outcome,
+          source: 'cache',
+          result: { profile: c.answer.profile as CanonicalProfile, doNotProcess: c.answer.doNotProcess },
+          finished_at: this.db.fn.now(),
+        });
+        this.merge({ profile: c.answer.profile, doNotProcess: c.answer.doNotProcess } as StepRow['result'], step.vendor);
+        return false;
+      }
+      if (!force && c.state === 'indeterminate') {
+        await this.skip(step, hash, 'error', 'an earlier call for this lookup was interrupted; not repeated to avoid paying twice');
+        return false;
+      }
+      if (await claimLookup(this.db, k, this.run.id, force)) return true;
+    }
+  }
+
+  /** A step found in the ledger from an earlier attempt of this run (the process died). */
+  private async resumeStep(step: PlannedStep, lookup: Lookup, hash: string, prior: StepRow): Promise<void> {
+    const cacheKey: CacheKey = { portalId: this.run.portal_id, vendor: step.vendor, operation: step.operation, lookupHash: hash };
+    const reservation = await this.db('spend_reservations').where({ step_id: prior.id, state: 'reserved' }).first('id');
+    const key = await this.deps.keys.keyFor(this.run.portal_id, step.vendor);
+    // 'reserved': the request never left. 'calling': it may have reached the vendor and been billed;
+    // only vendors that do not bill a repeated lookup may be asked again.
+    if (key && reservation && (prior.state === 'reserved' || step.spec.billing.repeatLookupsFree)) {
+      await claimLookup(this.db, cacheKey, this.run.id, true);
+      return this.callVendor(step, lookup, hash, prior, reservation.id, key, Date.now() + this.deps.tuning.stepBudgetMs);
+    }
+    await this.db.transaction(async (trx) => {
+      const owned = await trx('enrichment_runs').where({ id: this.run.id, lease_owner: this.deps.instanceId }).forUpdate().first('id');
+      if (!owned) throw new LeaseLost();
+      if (reservation) await settleSpend(trx, reservation.id, prior.state === 'calling' ? Number(prior.cost_mc) : 0);
+      if (prior.state === 'calling') {
+        await claimLookup(trx, cacheKey, this.run.id, true);
+        await storeAnswer(trx, cacheKey, this.run.id, 'indeterminate', this.settings.miss_ttl_days);
+      } else {
+        await releaseClaim(trx, cacheKey, this.run.id);
+      }
+      await trx('run_steps')
+        .where({ id: prior.id })
+        .update({
+          state: prior.state === 'calling' ? 'indeterminate' : 'skipped',
+          skip_reason: prior.state === 'calling' ? 'error' : 'no_key',
+          billed: prior.state === 'calling',
+          detail:
+            prior.state === 'calling'
+              ? 'the process stopped while this call was in flight; counted as billed and not repeated'
+              : 'no key configured when the run resumed',
+          finished_at: trx.fn.now(),
+        });
+    });
+    prior.state = prior.state === 'calling' ? 'indeterminate' : 'skipped';
+  }
+
+  private async callVendor(
+    step: PlannedStep,
+    lookup: Lookup,
+    hash: string,
+    row: StepRow,
+    reservationId: string,
+    key: VendorKey,
+    deadline: number,
+  ): Promise<void> {
+    const { deps } = this;
+    const adapter = deps.adapters.get(step.vendor)!;
+    const bucket = `${step.vendor}:${key.fingerprint}`;
+    const windows = this.settings.rate_limits[`${step.vendor}.${step.operation}`] ?? step.spec.rateWindows;
+    const cacheKey: CacheKey = { portalId: this.run.portal_id, vendor: step.vendor, operation: step.operation, lookupHash: hash };
+    let httpCalls = 0;
+    let waited = 0;
+    let transientFailures = 0;
+    let last: VendorResult | null = null;
+    let skipReason: SkipReason | null = null;
+    let detail = '';
+    const started = Date.now();
+
+    for (;;) {
+      const token = await deps.gate.acquire(bucket, windows, deadline);
+      waited += token.waitedMs;
+      if (!token.ok) {
+        skipReason = 'rate_limited';
+        detail = `no ${step.vendor} rate budget before the step's wait budget ran out`;
+        break;
+      }
+      if (!deps.breakers.allow(bucket)) {
+        skipReason = 'circuit_open';
+        detail = `${step.vendor} is failing; circuit open`;
+        break;
+      }
+      if (row.state !== 'calling') {
+        // Fenced: only the lease holder may move a step to 'calling', and only once.
+        if (!(await this.transition(row.id, 'reserved', 'calling'))) throw new LeaseLost();
+        row.state = 'calling';
+      }
+      httpCalls++;
+      const result = await deps.gate.slots(bucket)(() =>
+        adapter.call(step.operation, lookup, {
+          apiKey: key.apiKey,
+          baseUrl: deps.baseUrls[step.vendor] ?? '',
+          timeoutMs: deps.tuning.timeoutMs,
+        }),
+      );
+      last = result;
+      if (result.outcome === 'hit' || result.outcome === 'miss') {
+        deps.breakers.success(bucket);
+        break;
+      }
+      if (result.outcome === 'transient') deps.breakers.failure(bucket);
+      else deps.breakers.success(bucket);
+      // Known not to be billed: a crash from here on must not count this step as billed.
+      if (!(await this.transition(row.id, 'calling', 'reserved'))) throw new LeaseLost();
+      row.state = 'reserved';
+
+      if (result.outcome === 'rate_limited') {
+        // The vendor's own signal: block the bucket for every process until its reset, then retry
+        // within this step's budget.
+        await deps.gate.block(bucket, result.retryAt ?? Date.now() + 1000);
+        continue;
+      }
+      if (result.outcome === 'transient') {
+        transientFailures++;
+        const backoff = deps.tuning.backoffBaseMs * 2 ** (transientFailures - 1);
+        const wakeAt = Math.max(result.retryAt ?? 0, Date.now() + backoff / 2 + Math.random() * backoff);
+        if (transientFailures >= deps.tuning.maxAttempts || wakeAt > deadline) {
+          skipReason = 'error';
+          detail = `${step.vendor} failed ${transientFailures} time(s): ${result.message ?? 'transient error'}`;
+          break;
+        }
+        await sleep(wakeAt - Date.now());
+        continue;
+      }
+      if (result.outcome === 'quota_exhausted') {
+        const until = new Date(result.retryAt ?? Date.now() + 3_600_000);
+        await this.db('vendor_key_state')
+          .insert({ vendor: step.vendor, key_fingerprint: key.fingerprint, cooldown_until: until, reason: 'quota_exhausted' })
+          .onConflict(['vendor', 'key_fingerprint'])
+          .merge({ cooldown_until: until, reason: 'quota_exhausted', updated_at: this.db.fn.now() });
+        await recordAudit(this.db, {
+          portalId: this.run.portal_id,
+          runId: this.run.id,
+          type: 'vendor.quota_exhausted',
+          detail: { vendor: step.vendor, until: until.toISOString() },
+        });
+        skipReason = 'quota_exhausted';
+        detail = `${step.vendor} quota used up until ${until.toISOString()}`;
+        break;
+      }
+      skipReason = 'error';
+      detail = `${step.vendor} ${result.outcome}: ${result.message ?? ''}`.trim();
+      if (result.outcome === 'auth_failed') {
+        await recordAudit(this.db, {
+          portalId: this.run.portal_id,
+          runId: this.run.id,
+          type: 'vendor.auth_failed',
+          detail: { vendor: step.vendor, httpStatus: result.httpStatus },
+        });
+      }
+      break;
+    }
+
+    const answered = !skipReason && last !== null;
+    const billed = answered && last!.billed;
+    const charged = billed ? Number(row.cost_mc) : 0;
+    const result = answered ? { profile: last!.profile ?? {}, doNotProcess: !!last!.doNotProcess } : null;
+    await this.db.transaction(async (trx) => {
+      await trx('run_steps')
+        .where({ id: row.id })
+        .update({
+          state: answered ? 'done' : 'skipped',
+          outcome: last?.outcome ?? null,
+          source: 'vendor',
+          skip_reason: skipReason,
+          billed,
+          cost_mc: charged,
+          http_calls: trx.raw('http_calls + ?', [httpCalls]),
+          http_status: last?.httpStatus ?? null,
+          latency_ms: Date.now() - started - waited,
+          waited_ms: waited,
+          detail: detail || last?.message || null,
+          result: result ? JSON.stringify(result) : null,
+          finished_at: trx.fn.now(),
+        });
+      await settleSpend(trx, reservationId, charged);
+      if (answered) {
+        const outcome = last!.outcome as 'hit' | 'miss';
+        await storeAnswer(
+          trx,
+          cacheKey,
+          this.run.id,
+          { outcome, profile: result!.profile, doNotProcess: result!.doNotProcess },
+          outcome === 'hit' ? this.settings.cache_ttl_days : this.settings.miss_ttl_days,
+        );
+      } else {
+        await releaseClaim(trx, cacheKey, this.run.id);
+      }
+    });
+    row.state = answered ? 'done' : 'skipped';
+    row.result = result as StepRow['result'];
+    if (answered) this.merge(result as StepRow['result'], step.vendor);
+  }
+
+  /** Closes the run, unless new groups were attached meanwhile (then returns null to go on). */
+  private async finish(): Promise<RunSummary | null> {
+    const steps = (await this.db('run_steps').where({ run_id: this.run.id }).select('state', 'outcome', 'skip_reason', 'cost_mc', 'billed')) as {
+      state: StepSummary['state'];
+      outcome: string | null;
+      skip_reason: SkipReason | null;
+      cost_mc: number;
+      billed: boolean;
+    }[];
+    const costMc = steps.reduce((s, x) => s + (x.billed ? Number(x.cost_mc) : 0), 0);
+    const summary = summarize({
+      groups: this.run.groups,
+      profile: this.profile,
+      steps: steps.map((s) => ({ state: s.state, outcome: s.outcome, skipReason: s.skip_reason })),
+      threshold: this.settings.confidence_threshold,
+      suppressed: this.suppressed,
+      pausedOnCap: this.pausedOnCap,
+      costMc,
+    });
+    const now = new Date();
+    const policy = computePropertyChanges(this.profile, this.run.contact.properties, this.settings);
+    const changes = { ...(summary.status === 'suppressed' ? {} : policy.changes), ...appProperties(summary, this.profile, now) };
+    const done = await this.db.transaction(async (trx) => {
+      const n = await trx('enrichment_runs')
+        .where({ id: this.run.id, lease_owner: this.deps.instanceId, state: 'running', force_refresh: this.run.force_refresh })
+        .andWhereRaw('groups = ?::jsonb', [JSON.stringify(this.run.groups)])
+        .update({
+          state: 'done',
+          status: summary.status,
+          profile: JSON.stringify(this.profile),
+          changes: JSON.stringify({ properties: changes, decisions: policy.decisions }),
+          summary: JSON.stringify(summary),
+          cost_mc: costMc,
+          lease_owner: null,
+          lease_expires_at: null,
+          finished_at: trx.fn.now(),
+        });
+      if (n !== 1) return false;
+      await recordAudit(trx, {
+        portalId: this.run.portal_id,
+        runId: this.run.id,
+        contactId: this.run.contact_id,
+        type: 'run.finished',
+        detail: { status: summary.status, errorCode: summary.errorCode, fields: summary.fieldsFilled, sources: summary.sources, costMc },
+      });
+      return true;
+    });
+    return done ? summary : null;
+  }
+}
+
+/**
+ * Executes a run if this process can claim it. Returns the summary, or null when another process
+ * holds it, it is already finished, or this process lost its lease mid-way.
+ */
+export async function executeRun(deps: EngineDeps, runId: string): Promise<RunSummary | null> {
+  const run = await claimRun(deps, runId);
+  if (!run) return null;
+  return new RunExecution(deps, run).execute();
+}

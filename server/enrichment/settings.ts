@@ -1,0 +1,87 @@
+// A portal's engine settings: waterfall per field group, TTLs, write policy, on-cap behaviour and
+// the price / rate-window overrides a BYOK customer needs (their plan, their prices). Stored as one
+// JSON document, validated on every write, read with defaults filled in.
+import { z } from 'zod';
+import type { Knex } from 'knex';
+import { FIELD_GROUPS, CANONICAL_FIELDS } from '../vendors/types.ts';
+import type { FieldGroup } from '../vendors/types.ts';
+
+export const WRITE_POLICIES = ['fill_if_empty', 'overwrite', 'never'] as const;
+export type WritePolicy = (typeof WRITE_POLICIES)[number];
+
+const stepRef = z.object({
+  vendor: z.string().regex(/^[a-z0-9_]{1,40}$/, 'must be a vendor id'),
+  operation: z.string().regex(/^[a-z0-9_]{1,60}$/, 'must be an operation id'),
+});
+export type StepRef = z.infer<typeof stepRef>;
+
+const rateWindow = z.object({
+  limit: z.number().int().min(1).max(1_000_000),
+  windowMs: z.number().int().min(100).max(31 * 86_400_000),
+});
+
+/** "vendor.operation" → value; e.g. {"apollo.people_match": 2500}. */
+const opKey = z.string().regex(/^[a-z0-9_]+\.[a-z0-9_]+$/, 'must be "vendor.operation"');
+
+export const DEFAULT_WATERFALL: Record<FieldGroup, StepRef[]> = {
+  // Cheapest pay-on-found first: Apollo's match (≈3¢) before Hunter's finder (≈10¢).
+  email: [
+    { vendor: 'apollo', operation: 'people_match' },
+    { vendor: 'hunter', operation: 'email_finder' },
+  ],
+  person: [
+    { vendor: 'apollo', operation: 'people_match' },
+    { vendor: 'hunter', operation: 'people_find' },
+  ],
+  company: [
+    { vendor: 'apollo', operation: 'organization_enrich' },
+    { vendor: 'hunter', operation: 'companies_find' },
+  ],
+  phone: [{ vendor: 'hunter', operation: 'email_finder' }],
+  email_verification: [{ vendor: 'hunter', operation: 'email_verifier' }],
+};
+
+export const portalSettingsSchema = z
+  .object({
+    waterfall: z.partialRecord(z.enum(FIELD_GROUPS), z.array(stepRef).max(20)).default({}),
+    cache_ttl_days: z.number().int().min(1).max(3650).default(90),
+    miss_ttl_days: z.number().int().min(1).max(3650).default(14),
+    write_policy: z
+      .object({
+        default: z.enum(WRITE_POLICIES).default('fill_if_empty'),
+        fields: z.partialRecord(z.enum(CANONICAL_FIELDS), z.enum(WRITE_POLICIES)).default({}),
+      })
+      .default({ default: 'fill_if_empty', fields: {} }),
+    on_cap: z.enum(['skip_vendor', 'pause']).default('skip_vendor'),
+    confidence_threshold: z.number().min(0).max(1).default(0.6),
+    costs_mc: z.record(opKey, z.number().int().min(0).max(100_000_000)).default({}),
+    rate_limits: z.record(opKey, z.array(rateWindow).min(1).max(4)).default({}),
+  })
+  .strict();
+
+export type PortalSettings = z.infer<typeof portalSettingsSchema>;
+export type PortalSettingsInput = z.input<typeof portalSettingsSchema>;
+
+export function defaultSettings(): PortalSettings {
+  return portalSettingsSchema.parse({});
+}
+
+/** The waterfall for a group: the portal's own order, or the default. */
+export function waterfallFor(settings: PortalSettings, group: FieldGroup): StepRef[] {
+  return settings.waterfall[group] ?? DEFAULT_WATERFALL[group];
+}
+
+export async function loadSettings(db: Knex, portalId: number): Promise<PortalSettings> {
+  const row = await db('portal_settings').where({ portal_id: portalId }).first('settings');
+  return portalSettingsSchema.parse(row?.settings ?? {});
+}
+
+/** Validates and stores; throws the zod error (whose issues name each bad field) on bad input. */
+export async function saveSettings(db: Knex, portalId: number, input: unknown): Promise<PortalSettings> {
+  const settings = portalSettingsSchema.parse(input);
+  await db('portal_settings')
+    .insert({ portal_id: portalId, settings: JSON.stringify(settings), updated_at: db.fn.now() })
+    .onConflict('portal_id')
+    .merge();
+  return settings;
+}

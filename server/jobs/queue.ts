@@ -1,0 +1,99 @@
+// pg-boss carries runs to workers, on Postgres and on embedded PGlite alike. The run table stays
+// the source of truth: a job only says "execute run X", and executing a run that another process
+// holds, or that is finished, does nothing. So duplicate jobs are harmless and lost ones are
+// re-sent by the sweep below.
+import { PgBoss, fromKnex } from 'pg-boss';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.ts';
+
+export const RUN_QUEUE = 'enrich-run';
+
+export interface QueueOptions {
+  /** pg-boss schema (tests give each database its own). */
+  schema?: string;
+  log: Logger;
+}
+
+export async function startBoss(db: Database, opts: QueueOptions): Promise<PgBoss> {
+  const boss =
+    db.kind === 'pglite'
+      ? new PgBoss({ db: db.bossDb!, backend: 'pglite', schema: opts.schema ?? 'pgboss', supervise: true, schedule: false })
+      : new PgBoss({ connectionString: db.connectionString!, schema: opts.schema ?? 'pgboss', max: 4, schedule: false });
+  boss.on('error', (err) => opts.log.error({ err }, 'queue error'));
+  await boss.start();
+  await boss.createQueue(RUN_QUEUE, {
+    retryLimit: 5,
+    retryDelay: 2,
+    retryBackoff: true,
+    // A run may wait on vendor rate windows; its lease, not this expiry, decides who owns it.
+    expireInSeconds: 3600,
+  });
+  return boss;
+}
+
+/** Sends the run's job inside the caller's transaction (see acceptTrigger). */
+export function enqueueWithin(boss: PgBoss) {
+  return async (trx: Knex.Transaction, runId: string) => {
+    await boss.send(RUN_QUEUE, { runId }, { db: fromKnex(trx) });
+  };
+}
+
+export async function enqueueRun(boss: PgBoss, runId: string): Promise<void> {
+  await boss.send(RUN_QUEUE, { runId });
+}
+
+export interface WorkerHandle {
+  stop(): Promise<void>;
+}
+
+/**
+ * Executes runs from the queue, `concurrency` at a time, and re-sends every run whose process died
+ * (lease expired) — at start-up and then periodically — so a restarted fleet resumes all of them.
+ */
+export async function startWorker(
+  boss: PgBoss,
+  db: Knex,
+  execute: (runId: string) => Promise<unknown>,
+  opts: { concurrency: number; sweepMs: number; log: Logger },
+): Promise<WorkerHandle> {
+  await boss.work<{ runId: string }>(
+    RUN_QUEUE,
+    { localConcurrency: opts.concurrency, pollingIntervalSeconds: 0.5 },
+    async ([job]) => {
+      if (job) await execute(job.data.runId);
+    },
+  );
+  const sweep = async () => {
+    try {
+      const n = await resumeUnfinished(db, boss);
+      if (n) opts.log.info({ runs: n }, 'resumed unfinished runs');
+    } catch (err) {
+      opts.log.warn({ err }, 'resume sweep failed');
+    }
+  };
+  await sweep();
+  const timer = setInterval(() => void sweep(), opts.sweepMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await boss.offWork(RUN_QUEUE);
+    },
+  };
+}
+
+/** Runs whose owner died (lease expired), or whose job was lost, get a new job. */
+export async function resumeUnfinished(db: Knex, boss: PgBoss): Promise<number> {
+  const rows = await db('enrichment_runs')
+    .where((q) =>
+      q
+        .where({ state: 'running' })
+        .andWhere('lease_expires_at', '<', db.fn.now())
+        .orWhere((q2) => q2.where({ state: 'queued' }).andWhere('created_at', '<', db.raw(`now() - interval '30 minutes'`))),
+    )
+    .limit(1000)
+    .select('id');
+  for (const r of rows) await enqueueRun(boss, r.id);
+  return rows.length;
+}

@@ -1,0 +1,65 @@
+// One HTTP call to a vendor with a hard timeout. Network failures come back as values, not throws,
+// so every adapter maps them the same way (transient, "no answer arrived").
+import type { VendorResult } from './types.ts';
+
+export interface VendorHttpResponse {
+  kind: 'response';
+  status: number;
+  headers: Headers;
+  /** Parsed JSON body, or null when the body is empty or not JSON. */
+  json: unknown;
+  text: string;
+}
+
+export interface VendorHttpFailure {
+  kind: 'timeout' | 'network';
+  message: string;
+}
+
+export async function vendorFetch(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: unknown },
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<VendorHttpResponse | VendorHttpFailure> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
+  let body: string | undefined;
+  if (init.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(init.body);
+  }
+  try {
+    const res = await fetch(url, { method: init.method ?? 'GET', headers, body, signal: combined });
+    const text = await res.text();
+    let json: unknown = null;
+    if (text) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = null;
+      }
+    }
+    return { kind: 'response', status: res.status, headers: res.headers, json, text };
+  } catch (err) {
+    if (timeout.aborted) return { kind: 'timeout', message: `no answer within ${timeoutMs} ms` };
+    const e = err as Error & { cause?: { code?: string } };
+    return { kind: 'network', message: e.cause?.code ?? e.name ?? 'network error' };
+  }
+}
+
+/** The shared mapping of "no answer" and of generic statuses that every vendor treats alike. */
+export function failureResult(f: VendorHttpFailure): VendorResult {
+  return { outcome: 'transient', httpStatus: 0, billed: false, message: f.message };
+}
+
+/** 5xx and other unexpected statuses: transient, never billed (the vendor did not process it). */
+export function unexpectedStatus(status: number, text: string): VendorResult {
+  return {
+    outcome: status >= 500 || status === 408 ? 'transient' : 'invalid_input',
+    httpStatus: status,
+    billed: false,
+    message: `unexpected HTTP ${status}: ${text.slice(0, 120)}`,
+  };
+}
