@@ -14,7 +14,7 @@ import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { companyFor, personByEmail, personByName, unit, vendorKnows } from '../world.ts';
 import type { WorldCompany, WorldPerson } from '../world.ts';
-import { adminRoutes, createSimState, faultAndLatency, listen } from './common.ts';
+import { adminRoutes, arrivedAt, createSimState, faultAndLatency, listen } from './common.ts';
 import type { RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
 
 export type ApolloEndpoint = 'people/match' | 'people/bulk_match' | 'organizations/enrich';
@@ -303,7 +303,7 @@ export function createApolloSim(opts: ApolloSimOptions): ApolloSim {
     }
     const counterKey = `${ep}#${hexId('key', key)}`;
     const windows = windowsFor(ep);
-    const now = Date.now();
+    const now = arrivedAt(res);
     const verdict = state.windows.check(counterKey, windows, now);
     for (const w of windows) {
       const slot = Math.floor(now / w.windowMs);

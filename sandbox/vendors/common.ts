@@ -248,6 +248,8 @@ function scrub(obj: unknown): Record<string, unknown> {
 export function faultAndLatency(state: SimState, keyOf: (req: Request) => string | null) {
   return async (req: Request, res: Response, next: NextFunction) => {
     if (req.path.startsWith('/__sandbox')) return next();
+    // Vendors count a request against their rate windows when it arrives, not after processing.
+    res.locals.arrivedAt = Date.now();
     const key = keyOf(req);
     const record: RequestRecord = {
       at: Date.now(),
@@ -285,6 +287,11 @@ export function faultAndLatency(state: SimState, keyOf: (req: Request) => string
     await sleep(lo + state.rand() * Math.max(0, hi - lo));
     next();
   };
+}
+
+/** When the request reached the simulator (set by faultAndLatency), for rate-window accounting. */
+export function arrivedAt(res: Response): number {
+  return typeof res.locals.arrivedAt === 'number' ? res.locals.arrivedAt : Date.now();
 }
 
 /** /__sandbox/* endpoints: billing counter, request log, fault rates, reset. */

@@ -11,7 +11,7 @@
 //   companies find 0.2 when found; nothing when nothing is found; repeats within the period are free.
 import express from 'express';
 import type { Request, Response } from 'express';
-import { adminRoutes, createSimState, faultAndLatency, listen } from './common.ts';
+import { adminRoutes, arrivedAt, createSimState, faultAndLatency, listen } from './common.ts';
 import type { RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
 import { companyFor, personByEmail, personByName, unit, vendorKnows } from '../world.ts';
 import type { WorldCompany, WorldPerson } from '../world.ts';
@@ -433,7 +433,7 @@ export function createHunterSim(opts: HunterSimOptions): HunterSim {
       hunterError(res, 401, 'authentication_failed', 'No user found for the API key supplied');
       return null;
     }
-    const verdict = state.windows.check(`${key}|${endpoint}`, windows);
+    const verdict = state.windows.check(`${key}|${endpoint}`, windows, arrivedAt(res));
     if (!verdict.ok) {
       state.limitSignals++;
       hunterError(res, 403, 'too_many_requests',

@@ -10,7 +10,11 @@ import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-lim
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateWindow } from '../vendors/types.ts';
 
-export type AcquireResult = { ok: true; waitedMs: number } | { ok: false; waitedMs: number; until: number };
+/**
+ * `validUntil`: the request must leave before this instant (epoch ms) to land inside the windows
+ * it was counted in; later, acquire again.
+ */
+export type AcquireResult = { ok: true; waitedMs: number; validUntil: number } | { ok: false; waitedMs: number; until: number };
 
 export interface RateGateOptions {
   /** Postgres: fleet-wide counts in the database; absent: in-process memory (embedded PGlite). */
@@ -140,7 +144,8 @@ export class RateGate {
           this.stats.granted++;
           const waitedMs = Date.now() - started;
           this.stats.waitedMs += waitedMs;
-          return { ok: true, waitedMs };
+          const validUntil = Math.min(...ordered.map((w) => (Math.floor(now / w.windowMs) + 1) * w.windowMs)) - this.opts.guardMs;
+          return { ok: true, waitedMs, validUntil };
         }
         for (const [limiter, key] of taken) await limiter.reward(key, 1);
       }

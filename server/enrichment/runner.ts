@@ -76,15 +76,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 class LeaseLost extends Error {}
 const memoKey = (vendor: string, op: string, hash: string) => `${vendor}|${op}|${hash}`;
 
-/** Claims the run for this process (or takes it over when its previous owner's lease expired). */
-async function claimRun(deps: EngineDeps, runId: string): Promise<RunRow | null> {
+/**
+ * Claims the run for one execution (or takes it over when its previous holder's lease expired).
+ * The lease names the execution, not the process: two jobs for one run in the same process must
+ * not both pass the fences below.
+ */
+async function claimRun(deps: EngineDeps, runId: string, leaseOwner: string): Promise<RunRow | null> {
   const rows = await deps.db.raw(
     `UPDATE enrichment_runs
         SET state = 'running', lease_owner = ?, lease_expires_at = now() + (? * interval '1 millisecond'),
             attempts = attempts + 1, started_at = COALESCE(started_at, now())
-      WHERE id = ? AND (state = 'queued' OR (state = 'running' AND (lease_expires_at < now() OR lease_owner = ?)))
+      WHERE id = ? AND (state = 'queued' OR (state = 'running' AND lease_expires_at < now()))
       RETURNING id, portal_id, contact_id, groups, force_refresh, contact`,
-    [deps.instanceId, deps.tuning.leaseMs, runId, deps.instanceId],
+    [leaseOwner, deps.tuning.leaseMs, runId],
   );
   return ((rows.rows as RunRow[])[0] ?? null) as RunRow | null;
 }
@@ -99,10 +103,12 @@ class RunExecution {
   private suppressed = false;
   private pausedOnCap = false;
   private leaseLost = false;
+  private readonly owner: string;
 
-  constructor(deps: EngineDeps, run: RunRow) {
+  constructor(deps: EngineDeps, run: RunRow, owner: string) {
     this.deps = deps;
     this.run = run;
+    this.owner = owner;
   }
 
   private get db() {
@@ -138,7 +144,7 @@ class RunExecution {
         if (summary) return summary;
         // A trigger attached new groups while we ran: plan again for them.
         const fresh = await db('enrichment_runs').where({ id: this.run.id }).first('groups', 'force_refresh', 'lease_owner');
-        if (!fresh || fresh.lease_owner !== this.deps.instanceId) return null;
+        if (!fresh || fresh.lease_owner !== this.owner) return null;
         this.run = { ...this.run, groups: fresh.groups, force_refresh: fresh.force_refresh };
       }
     } finally {
@@ -149,7 +155,7 @@ class RunExecution {
   private async renewLease(): Promise<void> {
     try {
       const n = await this.db('enrichment_runs')
-        .where({ id: this.run.id, lease_owner: this.deps.instanceId, state: 'running' })
+        .where({ id: this.run.id, lease_owner: this.owner, state: 'running' })
         .update({ lease_expires_at: this.db.raw(`now() + (? * interval '1 millisecond')`, [this.deps.tuning.leaseMs]) });
       if (n === 0) this.leaseLost = true;
     } catch (err) {
@@ -205,7 +211,7 @@ class RunExecution {
     const n = await this.db('run_steps')
       .where({ id: stepId, state: from })
       .whereExists((q) =>
-        q.select(this.db.raw('1')).from('enrichment_runs as r').where('r.id', this.run.id).andWhere('r.lease_owner', this.deps.instanceId),
+        q.select(this.db.raw('1')).from('enrichment_runs as r').where('r.id', this.run.id).andWhere('r.lease_owner', this.owner),
       )
       .update({ state: to });
     return n === 1;
@@ -261,7 +267,7 @@ class RunExecution {
       this.db,
       { portalId: this.run.portal_id, vendor: step.vendor, amountMc: cost, runId: this.run.id },
       async (trx, reservationId) => {
-        const owned = await trx('enrichment_runs').where({ id: this.run.id, lease_owner: this.deps.instanceId }).forUpdate().first('id');
+        const owned = await trx('enrichment_runs').where({ id: this.run.id, lease_owner: this.owner }).forUpdate().first('id');
         if (!owned) throw new LeaseLost();
         stepRow = await this.insertStep(trx, step, hash, { state: 'reserved', key_fingerprint: key.fingerprint, cost_mc: cost });
         await trx('spend_reservations').where({ id: reservationId }).update({ step_id: stepRow.id });
@@ -333,7 +339,7 @@ class RunExecution {
       return this.callVendor(step, lookup, hash, prior, reservation.id, key, Date.now() + this.deps.tuning.stepBudgetMs);
     }
     await this.db.transaction(async (trx) => {
-      const owned = await trx('enrichment_runs').where({ id: this.run.id, lease_owner: this.deps.instanceId }).forUpdate().first('id');
+      const owned = await trx('enrichment_runs').where({ id: this.run.id, lease_owner: this.owner }).forUpdate().first('id');
       if (!owned) throw new LeaseLost();
       if (reservation) await settleSpend(trx, reservation.id, prior.state === 'calling' ? Number(prior.cost_mc) : 0);
       if (prior.state === 'calling') {
@@ -381,31 +387,39 @@ class RunExecution {
     const started = Date.now();
 
     for (;;) {
-      const token = await deps.gate.acquire(bucket, windows, deadline);
-      waited += token.waitedMs;
-      if (!token.ok) {
-        skipReason = 'rate_limited';
-        detail = `no ${step.vendor} rate budget before the step's wait budget ran out`;
-        break;
-      }
-      if (!deps.breakers.allow(bucket)) {
-        skipReason = 'circuit_open';
-        detail = `${step.vendor} is failing; circuit open`;
-        break;
-      }
-      if (row.state !== 'calling') {
-        // Fenced: only the lease holder may move a step to 'calling', and only once.
-        if (!(await this.transition(row.id, 'reserved', 'calling'))) throw new LeaseLost();
-        row.state = 'calling';
-      }
-      httpCalls++;
-      const result = await deps.gate.slots(bucket)(() =>
-        adapter.call(step.operation, lookup, {
+      // The token is taken inside the in-flight slot and re-taken if the request could no longer
+      // leave inside the windows it was counted in: a request queued behind others, or behind a
+      // database write, must not spill into the vendor's next window.
+      const attempt = await deps.gate.slots(bucket)(async (): Promise<VendorResult | 'no_token' | 'circuit_open'> => {
+        for (;;) {
+          const token = await deps.gate.acquire(bucket, windows, deadline);
+          waited += token.waitedMs;
+          if (!token.ok) return 'no_token';
+          if (row.state !== 'calling') {
+            // Fenced: only the lease holder may move a step to 'calling', and only once.
+            if (!(await this.transition(row.id, 'reserved', 'calling'))) throw new LeaseLost();
+            row.state = 'calling';
+          }
+          if (Date.now() <= token.validUntil) break;
+        }
+        if (!deps.breakers.allow(bucket)) return 'circuit_open';
+        httpCalls++;
+        return adapter.call(step.operation, lookup, {
           apiKey: key.apiKey,
           baseUrl: deps.baseUrls[step.vendor] ?? '',
           timeoutMs: deps.tuning.timeoutMs,
-        }),
-      );
+        });
+      });
+      if (attempt === 'no_token' || attempt === 'circuit_open') {
+        skipReason = attempt === 'no_token' ? 'rate_limited' : 'circuit_open';
+        detail = attempt === 'no_token'
+          ? `no ${step.vendor} rate budget before the step's wait budget ran out`
+          : `${step.vendor} is failing; circuit open`;
+        if (row.state === 'calling' && !(await this.transition(row.id, 'calling', 'reserved'))) throw new LeaseLost();
+        row.state = 'reserved';
+        break;
+      }
+      const result = attempt;
       last = result;
       if (result.outcome === 'hit' || result.outcome === 'miss') {
         deps.breakers.success(bucket);
@@ -529,7 +543,7 @@ class RunExecution {
     const changes = { ...(summary.status === 'suppressed' ? {} : policy.changes), ...appProperties(summary, this.profile, now) };
     const done = await this.db.transaction(async (trx) => {
       const n = await trx('enrichment_runs')
-        .where({ id: this.run.id, lease_owner: this.deps.instanceId, state: 'running', force_refresh: this.run.force_refresh })
+        .where({ id: this.run.id, lease_owner: this.owner, state: 'running', force_refresh: this.run.force_refresh })
         .andWhereRaw('groups = ?::jsonb', [JSON.stringify(this.run.groups)])
         .update({
           state: 'done',
@@ -561,7 +575,8 @@ class RunExecution {
  * holds it, it is already finished, or this process lost its lease mid-way.
  */
 export async function executeRun(deps: EngineDeps, runId: string): Promise<RunSummary | null> {
-  const run = await claimRun(deps, runId);
+  const owner = `${deps.instanceId}/${randomUUID().slice(0, 8)}`;
+  const run = await claimRun(deps, runId, owner);
   if (!run) return null;
-  return new RunExecution(deps, run).execute();
+  return new RunExecution(deps, run, owner).execute();
 }

@@ -25,7 +25,7 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('crash recovery', () => {
-  it('SIGKILL mid-run, restart: every run finishes, nothing is billed twice, no money stays reserved', async () => {
+  it('SIGKILL mid-run, restart: every run finishes, nothing is billed twice, no money stays reserved', { timeout: 180_000 }, async () => {
     sims = await startSims({ apollo: { latencyMs: [40, 120] }, hunter: { latencyMs: [40, 120], slowVerify: { share: 0 }, smtpFailure: { share: 0 } } });
     // The database both processes open: a Postgres schema, or a PGlite folder (one process at a time).
     let env: Record<string, string>;

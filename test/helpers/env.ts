@@ -58,10 +58,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
-    VENDOR_TIMEOUT_MS: '2000',
+    VENDOR_TIMEOUT_MS: '10000',
     STEP_WAIT_BUDGET_MS: '20000',
     RUN_LEASE_MS: '3000',
-    RATE_WINDOW_GUARD_MS: '20',
     ...(PG_URL ? { DATABASE_URL: PG_URL } : {}),
     ...overrides,
   });
