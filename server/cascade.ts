@@ -51,6 +51,9 @@ export async function createCascade(config: Config, opts: CascadeOptions): Promi
   await migrate(db);
   const ring = loadKeyRing(config, log);
   const credentials = new CredentialStore(db.knex, ring);
+  // After a key rotation (a new first key in ENCRYPTION_KEYS), re-wrap stored keys under it.
+  const rewrapped = await credentials.rotate();
+  if (rewrapped) log.info({ rewrapped }, 'vendor keys re-wrapped under the active encryption key');
   const gate = await RateGate.create({
     knex: db.kind === 'postgres' ? db.knex : undefined,
     guardMs: config.RATE_WINDOW_GUARD_MS,

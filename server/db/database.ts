@@ -33,6 +33,16 @@ export interface OpenOptions {
   schema?: string;
 }
 
+// knex-pglite hands back the raw result for DELETE instead of the row count knex promises (it
+// maps the method "del" to a command knex's pg dialect does not recognise); count it here.
+class PgLiteClient extends (ClientPgLite as unknown as new (config: Knex.Config) => { processResponse(obj: unknown, runner: unknown): unknown }) {
+  override processResponse(obj: unknown, runner: unknown): unknown {
+    const o = obj as { method?: string; response?: { affectedRows?: number } };
+    if (o.method === 'del') return o.response?.affectedRows ?? 0;
+    return super.processResponse(obj, runner);
+  }
+}
+
 // bigint columns hold money in millicents and counters: well inside Number's exact range.
 pg.types.setTypeParser(20, (v) => Number(v));
 
@@ -61,7 +71,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   const pglite = new PGlite(dataDir, { parsers: { 20: (v: string) => Number(v) } });
   await pglite.waitReady;
   const knex = knexFactory({
-    client: ClientPgLite as unknown as typeof knexFactory.Client,
+    client: PgLiteClient as unknown as typeof knexFactory.Client,
     connection: () => ({ pglite }) as unknown as Knex.StaticConnectionConfig,
     useNullAsDefault: false,
   } as Knex.Config);
