@@ -7,6 +7,11 @@ export interface SourcedValue {
   value: string;
   confidence: number;
   source: string;
+  /**
+   * False when the value came along with an operation that does not serve the field's group (an
+   * e-mail status that a person match reports in passing is not a verification).
+   */
+  primary?: boolean;
 }
 export type CanonicalProfile = Partial<Record<CanonicalField, SourcedValue>>;
 
@@ -29,30 +34,47 @@ export const GROUP_FIELDS: Record<FieldGroup, readonly CanonicalField[]> = {
   phone: ['phone'],
 };
 
+const GROUP_OF = Object.fromEntries(
+  (Object.entries(GROUP_FIELDS) as [FieldGroup, readonly CanonicalField[]][]).flatMap(([g, fields]) => fields.map((f) => [f, g])),
+) as Record<CanonicalField, FieldGroup>;
+
 /**
- * Merges a vendor's answer. Waterfall order wins: a value already present is replaced only when it
- * is below the confidence threshold and the new one is surer.
+ * Merges a vendor's answer, given the groups the answering operation serves (all, when omitted).
+ * A value from an operation that serves the field's group replaces one that came along in passing;
+ * otherwise waterfall order wins: a value already present is replaced only when it is below the
+ * confidence threshold and the new one is surer.
  */
 export function mergeProfile(
   profile: CanonicalProfile,
   answer: PartialProfile,
   source: string,
   threshold: number,
+  serves?: readonly FieldGroup[],
 ): CanonicalProfile {
   const out: CanonicalProfile = { ...profile };
   for (const [field, v] of Object.entries(answer) as [CanonicalField, { value: string; confidence: number }][]) {
-    if (!v || typeof v.value !== 'string' || v.value === '') continue;
+    if (!v || typeof v.value !== 'string' || v.value === '' || !(field in GROUP_OF)) continue;
     const confidence = Math.min(1, Math.max(0, Number.isFinite(v.confidence) ? v.confidence : 0));
+    const primary = !serves || serves.includes(GROUP_OF[field]);
     const existing = out[field];
-    if (!existing || (existing.confidence < threshold && confidence > existing.confidence)) {
-      out[field] = { value: v.value, confidence, source };
+    const existingPrimary = existing?.primary !== false;
+    if (
+      !existing ||
+      (primary && !existingPrimary) ||
+      (primary === existingPrimary && existing.confidence < threshold && confidence > existing.confidence)
+    ) {
+      out[field] = { value: v.value, confidence, source, ...(primary ? {} : { primary: false }) };
     }
   }
   return out;
 }
 
+/** A group is filled when each field it requires is known, surely enough, from a vendor serving it. */
 export function groupSatisfied(profile: CanonicalProfile, group: FieldGroup, threshold: number): boolean {
-  return GROUP_REQUIRES[group].every((f) => (profile[f]?.confidence ?? -1) >= threshold);
+  return GROUP_REQUIRES[group].every((f) => {
+    const v = profile[f];
+    return !!v && v.primary !== false && v.confidence >= threshold;
+  });
 }
 
 // A personal mailbox says nothing about the employer: never look a company up by these.

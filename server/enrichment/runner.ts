@@ -163,8 +163,10 @@ class RunExecution {
     }
   }
 
-  private merge(result: StepRow['result'] | { profile?: Record<string, { value: string; confidence: number }> } | null, vendor: string) {
-    if (result?.profile) this.profile = mergeProfile(this.profile, result.profile, vendor, this.settings.confidence_threshold);
+  private merge(result: StepRow['result'] | { profile?: Record<string, { value: string; confidence: number }> } | null, step: PlannedStep) {
+    if (result?.profile) {
+      this.profile = mergeProfile(this.profile, result.profile, step.vendor, this.settings.confidence_threshold, step.spec.groups);
+    }
     if ((result as { doNotProcess?: boolean } | null)?.doNotProcess) this.suppressed = true;
   }
 
@@ -229,7 +231,7 @@ class RunExecution {
     const hash = lookupHash(step.vendor, step.operation, lookup.key);
     const prior = this.memo.get(memoKey(step.vendor, step.operation, hash));
     if (prior) {
-      if (prior.state === 'done') return this.merge(prior.result, step.vendor);
+      if (prior.state === 'done') return this.merge(prior.result, step);
       if (prior.state === 'skipped' || prior.state === 'indeterminate') return;
       return this.resumeStep(step, lookup, hash, prior);
     }
@@ -316,7 +318,7 @@ class RunExecution {
           result: { profile: c.answer.profile as CanonicalProfile, doNotProcess: c.answer.doNotProcess },
           finished_at: this.db.fn.now(),
         });
-        this.merge({ profile: c.answer.profile, doNotProcess: c.answer.doNotProcess } as StepRow['result'], step.vendor);
+        this.merge({ profile: c.answer.profile, doNotProcess: c.answer.doNotProcess } as StepRow['result'], step);
         return false;
       }
       if (!force && c.state === 'indeterminate') {
@@ -516,7 +518,7 @@ class RunExecution {
     });
     row.state = answered ? 'done' : 'skipped';
     row.result = result as StepRow['result'];
-    if (answered) this.merge(result as StepRow['result'], step.vendor);
+    if (answered) this.merge(result as StepRow['result'], step);
   }
 
   /** Closes the run, unless new groups were attached meanwhile (then returns null to go on). */
