@@ -30,3 +30,41 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
   });
   return { child, ready, exited, output: () => out };
 }
+
+const SIM_MAIN = path.resolve(import.meta.dirname, 'sim-main.ts');
+
+export interface SimProcess {
+  url: string;
+  /** The simulator's /__sandbox/stats (limit signals, billing, requests count). */
+  stats(): Promise<{ requests: number; limitSignals: number; billing: { duplicates: unknown[]; billedCalls: number } }>;
+  requests(): Promise<{ at: number; path: string; status: number }[]>;
+  stop(): Promise<void>;
+}
+
+/** Starts a vendor simulator in a child process (see sim-main.ts). */
+export async function spawnSim(vendor: 'apollo' | 'hunter', options: Record<string, unknown>): Promise<SimProcess> {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', SIM_MAIN], {
+    env: { ...process.env, SIM_SPEC: JSON.stringify({ vendor, options }) },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /url=(\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.stderr!.on('data', (d) => (out += d));
+    child.on('exit', (code) => reject(new Error(`simulator exited (${code}):\n${out}`)));
+  });
+  const origin = new URL(url).origin;
+  return {
+    url,
+    stats: async () => (await fetch(`${origin}/__sandbox/stats`)).json() as never,
+    requests: async () => (await fetch(`${origin}/__sandbox/requests`)).json() as never,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
