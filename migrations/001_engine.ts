@@ -65,6 +65,9 @@ export async function up(knex: Knex): Promise<void> {
     t.text('day_key').notNullable();
     t.text('month_key').notNullable();
     t.bigInteger('amount_mc').notNullable();
+    // The counters this reservation was added to ("scope/period", comma-separated): only capped
+    // counters carry reservations; the others only learn what was actually spent.
+    t.text('reserved_on').notNullable().defaultTo('');
     t.bigInteger('charged_mc');
     t.text('state').notNullable().defaultTo('reserved'); // reserved | settled | released
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());

@@ -24,6 +24,7 @@ import type { RateGate } from './limiter.ts';
 import type { CircuitBreakers } from './breaker.ts';
 import type { KeyProvider, VendorKey } from './keys.ts';
 import type { RunContact } from './runs.ts';
+import { TtlCache } from './ttl-cache.ts';
 
 export interface EngineTuning {
   timeoutMs: number;
@@ -68,6 +69,10 @@ interface StepRow {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Cool-downs are set rarely and read on every step; a second of staleness costs at most one
+// extra call, which the vendor answers with the same quota signal.
+const cooldowns = new TtlCache<string, { cooldown_until: Date; reason: string } | null>(1_000);
 
 /**
  * Another process took the run over (our lease expired, e.g. during a long pause). Every write that
@@ -248,11 +253,12 @@ class RunExecution {
       return this.skip(step, hash, 'no_key', `no ${step.vendor} key configured`);
     }
     const bucket = `${step.vendor}:${key.fingerprint}`;
-    const cooldown = await this.db('vendor_key_state')
-      .where({ vendor: step.vendor, key_fingerprint: key.fingerprint })
-      .andWhere('cooldown_until', '>', new Date())
-      .first('cooldown_until', 'reason');
-    if (cooldown) {
+    const cooldown = await cooldowns.get(`${step.vendor}|${key.fingerprint}`, async () =>
+      (await this.db('vendor_key_state')
+        .where({ vendor: step.vendor, key_fingerprint: key.fingerprint })
+        .first('cooldown_until', 'reason')) ?? null,
+    );
+    if (cooldown && new Date(cooldown.cooldown_until) > new Date()) {
       await releaseClaim(this.db, cacheKey, this.run.id);
       return this.skip(step, hash, 'quota_exhausted', `${step.vendor} key cooling down until ${new Date(cooldown.cooldown_until).toISOString()}`, {
         key_fingerprint: key.fingerprint,
@@ -377,7 +383,8 @@ class RunExecution {
   ): Promise<void> {
     const { deps } = this;
     const adapter = deps.adapters.get(step.vendor)!;
-    const bucket = `${step.vendor}:${key.fingerprint}`;
+    // Vendors count each endpoint on its own, per key.
+    const bucket = `${step.vendor}:${key.fingerprint}:${step.operation}`;
     const windows = this.settings.rate_limits[`${step.vendor}.${step.operation}`] ?? step.spec.rateWindows;
     const cacheKey: CacheKey = { portalId: this.run.portal_id, vendor: step.vendor, operation: step.operation, lookupHash: hash };
     let httpCalls = 0;
@@ -386,6 +393,7 @@ class RunExecution {
     let last: VendorResult | null = null;
     let skipReason: SkipReason | null = null;
     let detail = '';
+    let indeterminate = false;
     const started = Date.now();
 
     for (;;) {
@@ -439,6 +447,14 @@ class RunExecution {
         await deps.gate.block(bucket, result.retryAt ?? Date.now() + 1000);
         continue;
       }
+      if (result.outcome === 'transient' && result.ambiguous && !step.spec.billing.repeatLookupsFree) {
+        // The vendor may have answered (and billed) a request we never heard back from: asking
+        // again could pay twice, so this lookup is given up and counted as spent.
+        indeterminate = true;
+        skipReason = 'error';
+        detail = `${step.vendor}: ${result.message ?? 'no answer'}; it may have been billed, so it is not asked again`;
+        break;
+      }
       if (result.outcome === 'transient') {
         transientFailures++;
         const backoff = deps.tuning.backoffBaseMs * 2 ** (transientFailures - 1);
@@ -457,6 +473,7 @@ class RunExecution {
           .insert({ vendor: step.vendor, key_fingerprint: key.fingerprint, cooldown_until: until, reason: 'quota_exhausted' })
           .onConflict(['vendor', 'key_fingerprint'])
           .merge({ cooldown_until: until, reason: 'quota_exhausted', updated_at: this.db.fn.now() });
+        cooldowns.delete(`${step.vendor}|${key.fingerprint}`);
         await recordAudit(this.db, {
           portalId: this.run.portal_id,
           runId: this.run.id,
@@ -481,14 +498,14 @@ class RunExecution {
     }
 
     const answered = !skipReason && last !== null;
-    const billed = answered && last!.billed;
+    const billed = (answered && last!.billed) || indeterminate;
     const charged = billed ? Number(row.cost_mc) : 0;
     const result = answered ? { profile: last!.profile ?? {}, doNotProcess: !!last!.doNotProcess } : null;
     await this.db.transaction(async (trx) => {
       await trx('run_steps')
         .where({ id: row.id })
         .update({
-          state: answered ? 'done' : 'skipped',
+          state: answered ? 'done' : indeterminate ? 'indeterminate' : 'skipped',
           outcome: last?.outcome ?? null,
           source: 'vendor',
           skip_reason: skipReason,
@@ -512,11 +529,13 @@ class RunExecution {
           { outcome, profile: result!.profile, doNotProcess: result!.doNotProcess },
           outcome === 'hit' ? this.settings.cache_ttl_days : this.settings.miss_ttl_days,
         );
+      } else if (indeterminate) {
+        await storeAnswer(trx, cacheKey, this.run.id, 'indeterminate', this.settings.miss_ttl_days);
       } else {
         await releaseClaim(trx, cacheKey, this.run.id);
       }
     });
-    row.state = answered ? 'done' : 'skipped';
+    row.state = answered ? 'done' : indeterminate ? 'indeterminate' : 'skipped';
     row.result = result as StepRow['result'];
     if (answered) this.merge(result as StepRow['result'], step);
   }

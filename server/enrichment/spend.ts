@@ -72,27 +72,29 @@ export async function reserveSpend(
   within?: (trx: Knex.Transaction, reservationId: string) => Promise<void>,
 ): Promise<ReserveResult> {
   const keys = periodKeys(req.now ?? new Date());
-  const counters = countersFor(req.vendor, keys);
   try {
     return await db.transaction(async (trx) => {
-      const caps = await trx('spend_caps')
+      const caps = (await trx('spend_caps')
         .where({ portal_id: req.portalId })
         .whereIn('scope', [TOTAL, req.vendor])
-        .select('scope', 'period', 'cap_cents');
-      await trx('spend_counters')
-        .insert(counters.map((c) => ({ portal_id: req.portalId, scope: c.scope, period: c.period, period_key: c.periodKey })))
-        .onConflict(['portal_id', 'scope', 'period', 'period_key'])
-        .ignore();
-      for (const c of counters) {
-        const cap = caps.find((x) => x.scope === c.scope && x.period === c.period) as { cap_cents: number } | undefined;
-        const q = trx('spend_counters')
+        .select('scope', 'period', 'cap_cents')) as { scope: string; period: Period; cap_cents: number }[];
+      // Only capped counters need the money held back; uncapped ones are told the spend at settle.
+      const capped = countersFor(req.vendor, keys)
+        .map((c) => ({ ...c, cap: caps.find((x) => x.scope === c.scope && x.period === c.period) }))
+        .filter((c) => c.cap !== undefined);
+      if (capped.length) {
+        await trx('spend_counters')
+          .insert(capped.map((c) => ({ portal_id: req.portalId, scope: c.scope, period: c.period, period_key: c.periodKey })))
+          .onConflict(['portal_id', 'scope', 'period', 'period_key'])
+          .ignore();
+      }
+      for (const c of capped) {
+        const capMc = Number(c.cap!.cap_cents) * 1000;
+        const updated = await trx('spend_counters')
           .where({ portal_id: req.portalId, scope: c.scope, period: c.period, period_key: c.periodKey })
+          .andWhereRaw('spent_mc + reserved_mc + ? <= ?', [req.amountMc, capMc])
           .increment('reserved_mc', req.amountMc);
-        if (cap) q.andWhereRaw('spent_mc + reserved_mc + ? <= ?', [req.amountMc, Number(cap.cap_cents) * 1000]);
-        const updated = await q;
-        if (updated !== 1) {
-          throw new CapWouldBeCrossed({ ...c, capCents: Number(cap?.cap_cents ?? 0) });
-        }
+        if (updated !== 1) throw new CapWouldBeCrossed({ scope: c.scope, period: c.period, periodKey: c.periodKey, capCents: Number(c.cap!.cap_cents) });
       }
       const reservationId = randomUUID();
       await trx('spend_reservations').insert({
@@ -104,6 +106,7 @@ export async function reserveSpend(
         day_key: keys.day,
         month_key: keys.month,
         amount_mc: req.amountMc,
+        reserved_on: capped.map((c) => `${c.scope}/${c.period}`).join(','),
       });
       if (within) await within(trx, reservationId);
       return { ok: true as const, reservationId };
@@ -122,17 +125,25 @@ export async function settleSpend(trx: Knex | Knex.Transaction, reservationId: s
   const rows = await trx('spend_reservations')
     .where({ id: reservationId, state: 'reserved' })
     .update({ state: chargedMc > 0 ? 'settled' : 'released', charged_mc: chargedMc, settled_at: trx.fn.now() })
-    .returning(['portal_id', 'vendor', 'day_key', 'month_key', 'amount_mc']);
-  const r = rows[0] as { portal_id: number; vendor: string; day_key: string; month_key: string; amount_mc: number } | undefined;
+    .returning(['portal_id', 'vendor', 'day_key', 'month_key', 'amount_mc', 'reserved_on']);
+  const r = rows[0] as
+    | { portal_id: number; vendor: string; day_key: string; month_key: string; amount_mc: number; reserved_on: string }
+    | undefined;
   if (!r) return;
   const charged = Math.min(chargedMc, Number(r.amount_mc));
+  const held = new Set(r.reserved_on ? r.reserved_on.split(',') : []);
   for (const c of countersFor(r.vendor, { day: r.day_key, month: r.month_key })) {
-    await trx('spend_counters')
-      .where({ portal_id: r.portal_id, scope: c.scope, period: c.period, period_key: c.periodKey })
-      .update({
-        reserved_mc: trx.raw('reserved_mc - ?', [Number(r.amount_mc)]),
-        spent_mc: trx.raw('spent_mc + ?', [charged]),
-      });
+    const where = { portal_id: r.portal_id, scope: c.scope, period: c.period, period_key: c.periodKey };
+    if (held.has(`${c.scope}/${c.period}`)) {
+      await trx('spend_counters')
+        .where(where)
+        .update({ reserved_mc: trx.raw('reserved_mc - ?', [Number(r.amount_mc)]), spent_mc: trx.raw('spent_mc + ?', [charged]) });
+    } else if (charged > 0) {
+      await trx('spend_counters')
+        .insert({ ...where, spent_mc: charged })
+        .onConflict(['portal_id', 'scope', 'period', 'period_key'])
+        .merge({ spent_mc: trx.raw('spend_counters.spent_mc + ?', [charged]) });
+    }
   }
 }
 

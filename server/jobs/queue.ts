@@ -64,15 +64,17 @@ export async function startWorker(
       if (job) await execute(job.data.runId);
     },
   );
-  const sweep = async () => {
+  const sweep = async (queuedGraceMs?: number) => {
     try {
-      const n = await resumeUnfinished(db, boss);
+      const n = await resumeUnfinished(db, boss, queuedGraceMs);
       if (n) opts.log.info({ runs: n }, 'resumed unfinished runs');
     } catch (err) {
       opts.log.warn({ err }, 'resume sweep failed');
     }
   };
-  await sweep();
+  // At start-up a process may be the fleet's first after a crash: runs queued for over a minute
+  // may have lost their job with it. Duplicate jobs are harmless (a run is claimed once).
+  await sweep(60_000);
   const timer = setInterval(() => void sweep(), opts.sweepMs);
   timer.unref();
   return {
@@ -83,14 +85,19 @@ export async function startWorker(
   };
 }
 
-/** Runs whose owner died (lease expired), or whose job was lost, get a new job. */
-export async function resumeUnfinished(db: Knex, boss: PgBoss): Promise<number> {
+/**
+ * Runs whose owner died (lease expired), or whose job may have died with a process before the run
+ * was claimed (queued for longer than `queuedGraceMs`), get a new job.
+ */
+export async function resumeUnfinished(db: Knex, boss: PgBoss, queuedGraceMs = 10 * 60_000): Promise<number> {
   const rows = await db('enrichment_runs')
     .where((q) =>
       q
         .where({ state: 'running' })
         .andWhere('lease_expires_at', '<', db.fn.now())
-        .orWhere((q2) => q2.where({ state: 'queued' }).andWhere('created_at', '<', db.raw(`now() - interval '30 minutes'`))),
+        .orWhere((q2) =>
+          q2.where({ state: 'queued' }).andWhere('created_at', '<', db.raw(`now() - (? * interval '1 millisecond')`, [queuedGraceMs])),
+        ),
     )
     .limit(1000)
     .select('id');

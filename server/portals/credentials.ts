@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { decryptSecret, encryptSecret, keyFingerprint, lastFour, needsRewrap, rewrap, serializeEnvelope } from '../security/envelope.ts';
 import type { KeyRing } from '../security/envelope.ts';
 import type { KeyProvider, VendorKey } from '../enrichment/keys.ts';
+import { TtlCache } from '../enrichment/ttl-cache.ts';
 
 export const vendorKeyInput = z.object({
   vendor: z.string().regex(/^[a-z0-9_]{1,40}$/, 'must be a vendor id'),
@@ -27,10 +28,21 @@ const aad = (portalId: number, vendor: string) => `portal:${portalId}|vendor:${v
 export class CredentialStore implements KeyProvider {
   private readonly db: Knex;
   private readonly ring: KeyRing;
+  // The engine asks for a key on every vendor step: decrypting it each time costs a query and two
+  // AES operations. A change made through another process is seen within the TTL.
+  private readonly keys: TtlCache<string, VendorKey | null>;
+  private readonly vendors: TtlCache<number, Set<string>>;
 
-  constructor(db: Knex, ring: KeyRing) {
+  constructor(db: Knex, ring: KeyRing, cacheTtlMs = 15_000) {
     this.db = db;
     this.ring = ring;
+    this.keys = new TtlCache(cacheTtlMs);
+    this.vendors = new TtlCache(cacheTtlMs);
+  }
+
+  private forget(portalId: number, vendor: string): void {
+    this.keys.delete(`${portalId}|${vendor}`);
+    this.vendors.delete(portalId);
   }
 
   async put(portalId: number, input: { vendor: string; apiKey: string }): Promise<StoredKeyInfo> {
@@ -46,11 +58,14 @@ export class CredentialStore implements KeyProvider {
       updated_at: new Date(),
     };
     await this.db('vendor_credentials').insert(row).onConflict(['portal_id', 'vendor']).merge();
+    this.forget(portalId, vendor);
     return { vendor, last4: row.last4, updatedAt: row.updated_at };
   }
 
   async remove(portalId: number, vendor: string): Promise<boolean> {
-    return (await this.db('vendor_credentials').where({ portal_id: portalId, vendor }).delete()) > 0;
+    const removed = (await this.db('vendor_credentials').where({ portal_id: portalId, vendor }).delete()) > 0;
+    this.forget(portalId, vendor);
+    return removed;
   }
 
   /** What the UI may show: vendor and last four characters, never the key. */
@@ -60,14 +75,18 @@ export class CredentialStore implements KeyProvider {
   }
 
   async vendorsWithKeys(portalId: number): Promise<Set<string>> {
-    const rows = await this.db('vendor_credentials').where({ portal_id: portalId }).select('vendor');
-    return new Set(rows.map((r) => r.vendor as string));
+    return this.vendors.get(portalId, async () => {
+      const rows = await this.db('vendor_credentials').where({ portal_id: portalId }).select('vendor');
+      return new Set(rows.map((r) => r.vendor as string));
+    });
   }
 
   async keyFor(portalId: number, vendor: string): Promise<VendorKey | null> {
-    const row = await this.db('vendor_credentials').where({ portal_id: portalId, vendor }).first('secret_enc', 'fingerprint');
-    if (!row) return null;
-    return { apiKey: decryptSecret(this.ring, row.secret_enc, aad(portalId, vendor)), fingerprint: row.fingerprint };
+    return this.keys.get(`${portalId}|${vendor}`, async () => {
+      const row = await this.db('vendor_credentials').where({ portal_id: portalId, vendor }).first('secret_enc', 'fingerprint');
+      if (!row) return null;
+      return { apiKey: decryptSecret(this.ring, row.secret_enc, aad(portalId, vendor)), fingerprint: row.fingerprint };
+    });
   }
 
   /** Re-wraps every key not under the active KEK (after ENCRYPTION_KEYS gained a new first key). */
@@ -82,6 +101,7 @@ export class CredentialStore implements KeyProvider {
         .update({ secret_enc: next, kek_id: this.ring.activeKid, updated_at: new Date() });
       n++;
     }
+    this.keys.clear();
     return n;
   }
 }

@@ -62,9 +62,18 @@ export async function vendorFetch(
   }
 }
 
+// Failures that prove the request never reached the vendor.
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'aborted before sending']);
+
 /** The shared mapping of "no answer" and of generic statuses that every vendor treats alike. */
 export function failureResult(f: VendorHttpFailure): VendorResult {
-  return { outcome: 'transient', httpStatus: 0, billed: false, message: f.message };
+  return {
+    outcome: 'transient',
+    httpStatus: 0,
+    billed: false,
+    message: f.message,
+    ...(f.kind === 'timeout' || !NEVER_SENT.has(f.message) ? { ambiguous: true } : {}),
+  };
 }
 
 /** 5xx and other unexpected statuses: transient, never billed (the vendor did not process it). */

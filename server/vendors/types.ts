@@ -76,6 +76,11 @@ export interface VendorResult {
   retryAt?: number;
   /** Short, secret-free description for the ledger and logs. */
   message?: string;
+  /**
+   * No answer arrived after the request may have reached the vendor (a timeout, a connection cut
+   * mid-request): the vendor may have processed, and billed, it.
+   */
+  ambiguous?: boolean;
 }
 
 /** A documented rate window of one (vendor, key), e.g. 600 requests per hour. */
