@@ -47,7 +47,7 @@ export interface CascadeOptions {
 
 export async function createCascade(config: Config, opts: CascadeOptions): Promise<Cascade> {
   const { log } = opts;
-  const db = opts.db ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+  const db = opts.db ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DATABASE_POOL_MAX }));
   await migrate(db);
   const ring = loadKeyRing(config, log);
   const credentials = new CredentialStore(db.knex, ring);

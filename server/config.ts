@@ -59,6 +59,7 @@ export const configSchema = z.object({
   PORT: int(3000, 1, 65535),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_MAX: int(20, 2, 500),
   DATA_DIR: z.string().trim().min(1).default('./data'),
   ENCRYPTION_KEYS: encryptionKeys.optional(),
   APOLLO_BASE_URL: url.default('https://api.apollo.io/api/v1'),
