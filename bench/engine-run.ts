@@ -293,7 +293,7 @@ export async function runEngine(workload: Workload, opts: EngineRunOptions): Pro
         VENDOR_TIMEOUT_MS: config.VENDOR_TIMEOUT_MS,
         VENDOR_MAX_IN_FLIGHT: config.VENDOR_MAX_IN_FLIGHT,
         VENDOR_MAX_ATTEMPTS: config.VENDOR_MAX_ATTEMPTS,
-        RATE_WINDOW_GUARD_MS: config.RATE_WINDOW_GUARD_MS,
+        RATE_WINDOW_GUARD_MS: config.RATE_WINDOW_GUARD_MS ?? (pgUrl ? 50 : 250),
         STEP_WAIT_BUDGET_MS: config.STEP_WAIT_BUDGET_MS,
         WORKER_CONCURRENCY: config.WORKER_CONCURRENCY,
         RUN_LEASE_MS: config.RUN_LEASE_MS,

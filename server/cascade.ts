@@ -56,7 +56,7 @@ export async function createCascade(config: Config, opts: CascadeOptions): Promi
   if (rewrapped) log.info({ rewrapped }, 'vendor keys re-wrapped under the active encryption key');
   const gate = await RateGate.create({
     knex: db.kind === 'postgres' ? db.knex : undefined,
-    guardMs: config.RATE_WINDOW_GUARD_MS,
+    guardMs: config.RATE_WINDOW_GUARD_MS ?? (db.kind === 'pglite' ? 250 : 50),
     maxInFlight: config.VENDOR_MAX_IN_FLIGHT,
   });
   const deps: EngineDeps = {
