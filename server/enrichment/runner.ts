@@ -252,7 +252,7 @@ class RunExecution {
       await releaseClaim(this.db, cacheKey, this.run.id);
       return this.skip(step, hash, 'no_key', `no ${step.vendor} key configured`);
     }
-    const bucket = `${step.vendor}:${key.fingerprint}`;
+    const breakerKey = `${step.vendor}:${key.fingerprint}`;
     const cooldown = await cooldowns.get(`${step.vendor}|${key.fingerprint}`, async () =>
       (await this.db('vendor_key_state')
         .where({ vendor: step.vendor, key_fingerprint: key.fingerprint })
@@ -264,7 +264,7 @@ class RunExecution {
         key_fingerprint: key.fingerprint,
       });
     }
-    if (this.deps.breakers.isOpen(bucket)) {
+    if (this.deps.breakers.isOpen(breakerKey)) {
       await releaseClaim(this.db, cacheKey, this.run.id);
       return this.skip(step, hash, 'circuit_open', `${step.vendor} is failing; circuit open`, { key_fingerprint: key.fingerprint });
     }
@@ -383,8 +383,9 @@ class RunExecution {
   ): Promise<void> {
     const { deps } = this;
     const adapter = deps.adapters.get(step.vendor)!;
-    // Vendors count each endpoint on its own, per key.
+    // Vendors count each endpoint on its own, per key; a failing vendor fails for every endpoint.
     const bucket = `${step.vendor}:${key.fingerprint}:${step.operation}`;
+    const breakerKey = `${step.vendor}:${key.fingerprint}`;
     const windows = this.settings.rate_limits[`${step.vendor}.${step.operation}`] ?? step.spec.rateWindows;
     const cacheKey: CacheKey = { portalId: this.run.portal_id, vendor: step.vendor, operation: step.operation, lookupHash: hash };
     let httpCalls = 0;
@@ -412,7 +413,7 @@ class RunExecution {
           }
           if (Date.now() <= token.validUntil) break;
         }
-        if (!deps.breakers.allow(bucket)) return 'circuit_open';
+        if (!deps.breakers.allow(breakerKey)) return 'circuit_open';
         httpCalls++;
         return adapter.call(step.operation, lookup, {
           apiKey: key.apiKey,
@@ -432,11 +433,11 @@ class RunExecution {
       const result = attempt;
       last = result;
       if (result.outcome === 'hit' || result.outcome === 'miss') {
-        deps.breakers.success(bucket);
+        deps.breakers.success(breakerKey);
         break;
       }
-      if (result.outcome === 'transient') deps.breakers.failure(bucket);
-      else deps.breakers.success(bucket);
+      if (result.outcome === 'transient') deps.breakers.failure(breakerKey);
+      else deps.breakers.success(breakerKey);
       // Known not to be billed: a crash from here on must not count this step as billed.
       if (!(await this.transition(row.id, 'calling', 'reserved'))) throw new LeaseLost();
       row.state = 'reserved';
