@@ -19,7 +19,7 @@ const k1 = { id: 'k1', key: randomBytes(32) };
 const k2 = { id: 'k2', key: randomBytes(32) };
 const ring1 = new KeyRing([k1]);
 const AAD = 'portal:123|vendor:apollo';
-const SECRET = 'sk_live_9f8e7d6c5b4a3210ZYXW';
+const SECRET = 'fake-vendor-key-9f8e7d6c5b4a3210ZYXW';
 
 /** Flips one bit in the decoded bytes of one base64 field. */
 function tamper(record: EnvelopeRecord, field: keyof Omit<EnvelopeRecord, 'v' | 'kid'>, byte = 0): EnvelopeRecord {
@@ -195,7 +195,7 @@ describe('envelope encryption', () => {
 
 describe('lastFour', () => {
   it('shows the last 4 characters of a long secret', () => {
-    expect(lastFour('sk_live_abcdefa1b2')).toBe('a1b2');
+    expect(lastFour('fake_key_abcdefa1b2')).toBe('a1b2');
     expect(lastFour('12345678')).toBe('5678');
   });
 
