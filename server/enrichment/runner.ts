@@ -271,14 +271,14 @@ class RunExecution {
 
     const cost = this.settings.costs_mc[`${step.vendor}.${step.operation}`] ?? step.spec.costMillicents;
     let stepRow: StepRow | null = null;
+    const stepId = randomUUID();
     const reservation = await reserveSpend(
       this.db,
-      { portalId: this.run.portal_id, vendor: step.vendor, amountMc: cost, runId: this.run.id },
-      async (trx, reservationId) => {
+      { portalId: this.run.portal_id, vendor: step.vendor, amountMc: cost, runId: this.run.id, stepId },
+      async (trx) => {
         const owned = await trx('enrichment_runs').where({ id: this.run.id, lease_owner: this.owner }).forUpdate().first('id');
         if (!owned) throw new LeaseLost();
-        stepRow = await this.insertStep(trx, step, hash, { state: 'reserved', key_fingerprint: key.fingerprint, cost_mc: cost });
-        await trx('spend_reservations').where({ id: reservationId }).update({ step_id: stepRow.id });
+        stepRow = await this.insertStep(trx, step, hash, { id: stepId, state: 'reserved', key_fingerprint: key.fingerprint, cost_mc: cost });
       },
     );
     if (!reservation.ok) {
@@ -306,6 +306,8 @@ class RunExecution {
   private async fromCacheOrClaim(step: PlannedStep, hash: string, k: CacheKey, deadline: number): Promise<boolean> {
     const force = this.run.force_refresh;
     for (;;) {
+      // Claim first: for a lookup never seen before (the common case) that is the only statement.
+      if (await claimLookup(this.db, k, this.run.id, force)) return true;
       const c = await readCache(this.db, k);
       if (c.state === 'pending' && c.claimedBy !== this.run.id) {
         if (Date.now() + 200 > deadline) {
@@ -331,7 +333,6 @@ class RunExecution {
         await this.skip(step, hash, 'error', 'an earlier call for this lookup was interrupted; not repeated to avoid paying twice');
         return false;
       }
-      if (await claimLookup(this.db, k, this.run.id, force)) return true;
     }
   }
 
