@@ -53,6 +53,8 @@ export interface TriggerResult {
 }
 
 class DuplicateTrigger extends Error {}
+/** The unfinished run we collided with finished before we could attach: start a new one instead. */
+class RunFinishedMeanwhile extends Error {}
 
 const union = (a: readonly FieldGroup[], b: readonly FieldGroup[]) => [...new Set([...a, ...b])];
 
@@ -67,59 +69,63 @@ export async function acceptTrigger(db: Knex, raw: TriggerInput, enqueue?: Enque
   if (seen) return { runId: seen.run_id, duplicate: true, coalesced: false };
 
   const contact: RunContact = { facts: factsFromProperties(t.properties), properties: t.properties };
-  try {
-    return await db.transaction(async (trx) => {
-      const created = await trx.raw(
-        `INSERT INTO enrichment_runs (id, portal_id, contact_id, state, groups, force_refresh, contact)
-         VALUES (?, ?, ?, 'queued', ?::jsonb, ?, ?::jsonb)
-         ON CONFLICT (portal_id, contact_id) WHERE state <> 'done' DO NOTHING
-         RETURNING id`,
-        [randomUUID(), t.portalId, t.contactId, JSON.stringify(t.groups), t.forceRefresh, JSON.stringify(contact)],
-      );
-      let runId: string;
-      let coalesced = false;
-      const createdRow = (created.rows as { id: string }[])[0];
-      if (createdRow) {
-        runId = createdRow.id;
-      } else {
-        const active = await trx('enrichment_runs')
-          .where({ portal_id: t.portalId, contact_id: t.contactId })
-          .whereNot({ state: 'done' })
-          .forUpdate()
-          .first('id', 'groups', 'force_refresh');
-        if (!active) throw new Error('an unfinished run vanished while attaching a trigger; retry');
-        runId = active.id;
-        coalesced = true;
-        const groups = union(active.groups as FieldGroup[], t.groups);
-        if (groups.length !== (active.groups as FieldGroup[]).length || (t.forceRefresh && !active.force_refresh)) {
-          await trx('enrichment_runs')
-            .where({ id: runId })
-            .update({ groups: JSON.stringify(groups), force_refresh: active.force_refresh || t.forceRefresh });
+  // A run that finishes between our insert and our attach is not ours to join: try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(async (trx) => {
+        const created = await trx.raw(
+          `INSERT INTO enrichment_runs (id, portal_id, contact_id, state, groups, force_refresh, contact)
+           VALUES (?, ?, ?, 'queued', ?::jsonb, ?, ?::jsonb)
+           ON CONFLICT (portal_id, contact_id) WHERE state <> 'done' DO NOTHING
+           RETURNING id`,
+          [randomUUID(), t.portalId, t.contactId, JSON.stringify(t.groups), t.forceRefresh, JSON.stringify(contact)],
+        );
+        let runId: string;
+        let coalesced = false;
+        const createdRow = (created.rows as { id: string }[])[0];
+        if (createdRow) {
+          runId = createdRow.id;
+        } else {
+          const active = await trx('enrichment_runs')
+            .where({ portal_id: t.portalId, contact_id: t.contactId })
+            .whereNot({ state: 'done' })
+            .forUpdate()
+            .first('id', 'groups', 'force_refresh');
+          if (!active) throw new RunFinishedMeanwhile();
+          runId = active.id;
+          coalesced = true;
+          const groups = union(active.groups as FieldGroup[], t.groups);
+          if (groups.length !== (active.groups as FieldGroup[]).length || (t.forceRefresh && !active.force_refresh)) {
+            await trx('enrichment_runs')
+              .where({ id: runId })
+              .update({ groups: JSON.stringify(groups), force_refresh: active.force_refresh || t.forceRefresh });
+          }
         }
+        const inserted = await trx('run_triggers')
+          .insert({
+            id: randomUUID(),
+            portal_id: t.portalId,
+            run_id: runId,
+            source: t.source,
+            idempotency_key: t.idempotencyKey,
+            groups: JSON.stringify(t.groups),
+            force_refresh: t.forceRefresh,
+            coalesced,
+          })
+          .onConflict(['portal_id', 'source', 'idempotency_key'])
+          .ignore()
+          .returning('id');
+        if (inserted.length === 0) throw new DuplicateTrigger();
+        if (!coalesced && enqueue) await enqueue(trx, runId);
+        return { runId, duplicate: false, coalesced };
+      });
+    } catch (err) {
+      if (err instanceof RunFinishedMeanwhile && attempt < 5) continue;
+      if (err instanceof DuplicateTrigger) {
+        const again = await existing();
+        if (again) return { runId: again.run_id, duplicate: true, coalesced: false };
       }
-      const inserted = await trx('run_triggers')
-        .insert({
-          id: randomUUID(),
-          portal_id: t.portalId,
-          run_id: runId,
-          source: t.source,
-          idempotency_key: t.idempotencyKey,
-          groups: JSON.stringify(t.groups),
-          force_refresh: t.forceRefresh,
-          coalesced,
-        })
-        .onConflict(['portal_id', 'source', 'idempotency_key'])
-        .ignore()
-        .returning('id');
-      if (inserted.length === 0) throw new DuplicateTrigger();
-      if (!coalesced && enqueue) await enqueue(trx, runId);
-      return { runId, duplicate: false, coalesced };
-    });
-  } catch (err) {
-    if (err instanceof DuplicateTrigger) {
-      const again = await existing();
-      if (again) return { runId: again.run_id, duplicate: true, coalesced: false };
+      throw err;
     }
-    throw err;
   }
 }
