@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { FieldGroup, Lookup, VendorAdapter, VendorResult } from '../vendors/types.ts';
+import type { FieldGroup, Lookup, PartialProfile, VendorAdapter, VendorResult } from '../vendors/types.ts';
 import { plan } from './plan.ts';
 import type { PlannedStep } from './plan.ts';
 import { loadSettings } from './settings.ts';
@@ -168,11 +168,11 @@ class RunExecution {
     }
   }
 
-  private merge(result: StepRow['result'] | { profile?: Record<string, { value: string; confidence: number }> } | null, step: PlannedStep) {
+  private merge(result: { profile?: PartialProfile; doNotProcess?: boolean } | null, step: PlannedStep) {
     if (result?.profile) {
       this.profile = mergeProfile(this.profile, result.profile, step.vendor, this.settings.confidence_threshold, step.spec.groups);
     }
-    if ((result as { doNotProcess?: boolean } | null)?.doNotProcess) this.suppressed = true;
+    if (result?.doNotProcess) this.suppressed = true;
   }
 
   private async insertStep(
@@ -326,7 +326,7 @@ class RunExecution {
           result: { profile: c.answer.profile as CanonicalProfile, doNotProcess: c.answer.doNotProcess },
           finished_at: this.db.fn.now(),
         });
-        this.merge({ profile: c.answer.profile, doNotProcess: c.answer.doNotProcess } as StepRow['result'], step);
+        this.merge(c.answer, step);
         return false;
       }
       if (!force && c.state === 'indeterminate') {
@@ -539,7 +539,7 @@ class RunExecution {
     });
     row.state = answered ? 'done' : indeterminate ? 'indeterminate' : 'skipped';
     row.result = result as StepRow['result'];
-    if (answered) this.merge(result as StepRow['result'], step);
+    if (answered) this.merge(result, step);
   }
 
   /** Closes the run, unless new groups were attached meanwhile (then returns null to go on). */

@@ -117,7 +117,6 @@ describe('no lookup is billed twice', () => {
   it('fifty leads of one company pay for the company once, even when their runs are concurrent', async () => {
     const sameCompany = contacts.filter((c) => c.domain === contacts[5]!.domain);
     expect(sameCompany.length).toBeGreaterThanOrEqual(5);
-    const before = t.sims.apollo.state.billing.snapshot().perOperation;
     const runs = await Promise.all(
       sameCompany.map((c, i) =>
         t.cascade.trigger({ portalId: 1, contactId: `co-dom-${i}`, source: 'workflow', idempotencyKey: `cb-co-dom-${i}`, groups: ['company'], properties: contactProps(c) }),
@@ -127,8 +126,6 @@ describe('no lookup is billed twice', () => {
     const orgRequests = t.sims.apollo.state.requests.filter((r) => r.path.endsWith('/organizations/enrich') && !r.fault);
     const domains = orgRequests.map((r) => String(r.query.domain));
     expect(domains.filter((d) => d === sameCompany[0]!.domain)).toHaveLength(1);
-    const after = t.sims.apollo.state.billing.snapshot().perOperation;
-    expect(Object.keys(after).length).toBeGreaterThanOrEqual(Object.keys(before).length);
     noDuplicates();
   });
 });

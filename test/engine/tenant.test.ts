@@ -1,6 +1,6 @@
 // Tenant isolation: portal B never uses portal A's key, cache entries or budget.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APOLLO_KEY_A, APOLLO_KEY_B, contactProps, HUNTER_KEY_A, testCascade, waitForRuns } from '../helpers/env.ts';
+import { APOLLO_KEY_A, APOLLO_KEY_B, contactProps, testCascade, waitForRuns } from '../helpers/env.ts';
 import type { TestCascade } from '../helpers/env.ts';
 import { ensurePortal } from '../../server/portals/portals.ts';
 import { setCaps } from '../../server/enrichment/spend.ts';
@@ -43,7 +43,6 @@ describe('tenant isolation', () => {
     expect(hunterSteps.some((s) => s.skip_reason === 'no_key')).toBe(true);
     const cacheB = await t.tdb.db.knex('vendor_cache').where({ portal_id: 2, vendor: 'hunter' });
     expect(cacheB).toEqual([]);
-    void HUNTER_KEY_A;
 
     const spendA = await t.tdb.db.knex('spend_counters').where({ portal_id: 1, scope: 'total', period: 'day' }).first();
     const spendB = await t.tdb.db.knex('spend_counters').where({ portal_id: 2, scope: 'total', period: 'day' }).first();
