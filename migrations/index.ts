@@ -2,6 +2,7 @@
 // and the benchmark load the same set under Node's type stripping and under vitest.
 import type { Knex } from 'knex';
 import * as m001 from './001_engine.ts';
+import * as m002 from './002_catalog.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -10,6 +11,7 @@ interface Migration {
 
 const migrations: Record<string, Migration> = {
   '001_engine': m001,
+  '002_catalog': m002,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

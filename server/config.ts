@@ -1,5 +1,6 @@
 // Configuration comes only from the environment and is validated once, at start-up, so a bad value
 // stops the process with a message naming the variable instead of failing later mid-run.
+import cron from 'node-cron';
 import { z } from 'zod';
 
 const url = z
@@ -64,6 +65,24 @@ export const configSchema = z.object({
   ENCRYPTION_KEYS: encryptionKeys.optional(),
   APOLLO_BASE_URL: url.default('https://api.apollo.io/api/v1'),
   HUNTER_BASE_URL: url.default('https://api.hunter.io/v2'),
+  PDL_BASE_URL: url.default('https://api.peopledatalabs.com/v5'),
+  LUSHA_BASE_URL: url.default('https://api.lusha.com'),
+  ZEROBOUNCE_BASE_URL: url.default('https://api.zerobounce.net/v2'),
+  ZEROBOUNCE_BULK_BASE_URL: url.default('https://bulkapi.zerobounce.net/v2'),
+  NEVERBOUNCE_BASE_URL: url.default('https://api.neverbounce.com/v4'),
+  COGNISM_BASE_URL: url.default('https://app.cognism.com/api/search'),
+  CLEARBIT_PERSON_BASE_URL: url.default('https://person.clearbit.com/v2'),
+  CLEARBIT_COMPANY_BASE_URL: url.default('https://company.clearbit.com/v2'),
+  FULLENRICH_BASE_URL: url.default('https://app.fullenrich.com/api/v2'),
+  // Where vendors (and later HubSpot) reach this backend; async vendors post their answers here.
+  PUBLIC_BASE_URL: url.optional(),
+  // Signs the short-lived tokens in async vendors' callback URLs. Unset: derived from the first
+  // ENCRYPTION_KEYS entry (or the embedded default's generated key).
+  CALLBACK_SIGNING_SECRET: z.string().trim().min(32, 'must be at least 32 characters').optional(),
+  // Steps bound for a vendor's bulk endpoint wait this long for company before the batch leaves.
+  VENDOR_BATCH_WINDOW_MS: int(250, 0, 10_000),
+  // The daily schema-drift report (node-cron syntax, server time).
+  DRIFT_REPORT_CRON: z.string().trim().refine((v) => cron.validate(v), 'must be a cron expression, e.g. "17 3 * * *"').default('17 3 * * *'),
   VENDOR_TIMEOUT_MS: int(10_000, 100, 120_000),
   VENDOR_MAX_IN_FLIGHT: int(8, 1, 200),
   VENDOR_MAX_ATTEMPTS: int(3, 1, 10),

@@ -18,7 +18,10 @@ try {
 const log = createLogger({ level: config.LOG_LEVEL });
 const cascade = await createCascade(config, { log });
 await cascade.startWorker();
+cascade.startSchedules();
 const server = createApp(cascade).listen(config.PORT, () => {
+  // Async vendors call back here; behind a proxy or in production set PUBLIC_BASE_URL.
+  if (!config.PUBLIC_BASE_URL) cascade.setPublicBaseUrl(`http://localhost:${config.PORT}`);
   log.info({ port: config.PORT, database: cascade.db.kind }, 'cascade listening');
 });
 

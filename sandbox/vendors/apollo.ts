@@ -1,7 +1,12 @@
 // Apollo simulator (VENDORS.md "Apollo"): a real HTTP server with Apollo's paths under /api/v1, its
 // auth rejection, hit and both miss forms, clock-aligned minute/hour/day windows per endpoint and key
-// with the `x-*-requests-left` headers and the 429 body that names the window, the 10-record bulk
-// cap, Apollo's billing (1 credit per record returned, misses free), injected faults and latency.
+// with the `x-rate-limit-*`, `x-*-usage` and `x-*-requests-left` headers and the 429 body that names
+// the window, the 10-record cap of both bulk endpoints (people/bulk_match, organizations/bulk_enrich,
+// whose answers leave misses out), Apollo's billing (1 credit per record returned, misses free), the
+// free key check GET /auth/health, injected faults and latency.
+//
+// Schema drift on demand: `answerDrift` (or POST /__sandbox/apollo/drift) adds keys to, or removes
+// keys from, every 200 JSON answer, so tests can see the adapter report drift.
 //
 // Data comes from world.ts: Apollo "knows" a stable, seeded share (`coverage`) of the world's people
 // and companies. Three lookup forms, as Apollo accepts them (JSON body or query string):
@@ -14,11 +19,16 @@ import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { companyFor, personByEmail, personByName, unit, vendorKnows } from '../world.ts';
 import type { WorldCompany, WorldPerson } from '../world.ts';
-import { adminRoutes, arrivedAt, createSimState, faultAndLatency, listen } from './common.ts';
-import type { RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
+import { adminRoutes, arrivedAt, createSimState, faultAndLatency, listen, withAnswerDrift } from './common.ts';
+import type { AnswerDrift, RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
 
-export type ApolloEndpoint = 'people/match' | 'people/bulk_match' | 'organizations/enrich';
-export const APOLLO_ENDPOINTS: readonly ApolloEndpoint[] = ['people/match', 'people/bulk_match', 'organizations/enrich'];
+export type ApolloEndpoint = 'people/match' | 'people/bulk_match' | 'organizations/enrich' | 'organizations/bulk_enrich';
+export const APOLLO_ENDPOINTS: readonly ApolloEndpoint[] = [
+  'people/match',
+  'people/bulk_match',
+  'organizations/enrich',
+  'organizations/bulk_enrich',
+];
 
 /** Requests per window; a non-finite or ≤ 0 limit means "no such window" (current paid plans). */
 export interface ApolloWindowLimits {
@@ -39,6 +49,7 @@ export const APOLLO_SIM_DEFAULT_LIMITS: Readonly<Record<ApolloEndpoint, ApolloWi
   'people/match': { minute: 1_000, hour: 6_000, day: 50_000 },
   'people/bulk_match': { minute: 500, hour: 3_000, day: 25_000 },
   'organizations/enrich': { minute: 1_000, hour: 6_000, day: 50_000 },
+  'organizations/bulk_enrich': { minute: 500, hour: 3_000, day: 25_000 },
 };
 
 /** Window lengths; tests shrink them (e.g. minute: 500 ms) instead of waiting for the clock. */
@@ -59,7 +70,21 @@ export interface ApolloSimOptions extends SimOptions {
   orgCoverage?: number;
   /** Valid keys whose credits are used up: 422 "insufficient credits" on every enrichment. */
   exhaustedKeys?: string[];
+  /**
+   * How GET /auth/health answers a bad or missing key: `logged_out` (default; 200
+   * `{"healthy": true, "is_logged_in": false}`, as reported live) or `unauthorized` (401, as other
+   * reports say). A good key always gets `is_logged_in: true`.
+   */
+  healthBadKey?: 'logged_out' | 'unauthorized';
+  /**
+   * Whether organizations/bulk_enrich answers carry `technology_names` (default false: an observed
+   * real bulk answer lacked them while the single enrich of the same company had them).
+   */
+  bulkOrgTechnologies?: boolean;
+  /** Keys added to / removed from every 200 JSON answer (schema drift on demand). */
+  answerDrift?: AnswerDrift;
 }
+
 
 export interface ApolloSimState extends SimState {
   limits: Record<ApolloEndpoint, ApolloWindowLimits>;
@@ -68,6 +93,9 @@ export interface ApolloSimState extends SimState {
   orgCoverage: number;
   validKeys: Set<string>;
   exhaustedKeys: Set<string>;
+  healthBadKey: 'logged_out' | 'unauthorized';
+  bulkOrgTechnologies: boolean;
+  answerDrift: AnswerDrift;
 }
 
 export interface ApolloSim {
@@ -192,6 +220,13 @@ function organizationBody(c: WorldCompany): Record<string, unknown> {
   };
 }
 
+/** The organization as organizations/bulk_enrich returns it (less detail than the single enrich). */
+function bulkOrganizationBody(c: WorldCompany, withTechnologies: boolean): Record<string, unknown> {
+  const body = organizationBody(c);
+  if (!withTechnologies) delete body.technology_names;
+  return body;
+}
+
 function emailFacts(p: WorldPerson, askedByEmail: boolean): { email: string | null; status: string; catchall: boolean } {
   switch (p.mailbox) {
     case 'valid':
@@ -265,6 +300,9 @@ export function createApolloSim(opts: ApolloSimOptions): ApolloSim {
     orgCoverage: opts.orgCoverage ?? coverage,
     validKeys: new Set(opts.validKeys),
     exhaustedKeys: new Set(opts.exhaustedKeys ?? []),
+    healthBadKey: opts.healthBadKey ?? 'logged_out',
+    bulkOrgTechnologies: opts.bulkOrgTechnologies ?? false,
+    answerDrift: opts.answerDrift ?? {},
   });
   /** People returned so far, by LinkedIn URL (for LinkedIn-only lookups). */
   const seenByLinkedin = new Map<string, WorldPerson>();
@@ -378,7 +416,35 @@ export function createApolloSim(opts: ApolloSimOptions): ApolloSim {
   app.set('etag', false);
   app.use(express.json({ limit: '1mb' }));
   app.use(adminRoutes(state));
+  app.post('/__sandbox/apollo/drift', (req, res) => {
+    const body = (req.body ?? {}) as AnswerDrift;
+    state.answerDrift = {
+      ...(body.add && typeof body.add === 'object' ? { add: body.add } : {}),
+      ...(Array.isArray(body.drop) ? { drop: body.drop.filter((x): x is string => typeof x === 'string') } : {}),
+    };
+    res.json(state.answerDrift);
+  });
   app.use(faultAndLatency(state, keyOf));
+  // Schema drift on demand: every 200 JSON answer of the vendor routes goes through answerDrift.
+  app.use((_req, res, next) => {
+    const send = res.json.bind(res);
+    res.json = ((body: unknown) => send(res.statusCode === 200 ? withAnswerDrift(body, state.answerDrift) : body)) as typeof res.json;
+    next();
+  });
+
+  // The key check: free, not counted against any window (it is not an enrichment endpoint).
+  app.get('/api/v1/auth/health', (req, res) => {
+    const key = keyOf(req);
+    if (key && state.validKeys.has(key)) {
+      res.json({ healthy: true, is_logged_in: true });
+      return;
+    }
+    if (state.healthBadKey === 'unauthorized') {
+      res.status(401).json({ error: 'Invalid access credentials.', error_code: 'INVALID_API_KEY' });
+      return;
+    }
+    res.json({ healthy: true, is_logged_in: false });
+  });
 
   app.post('/api/v1/people/match', (req, res) => {
     const key = admit(req, res, 'people/match');
@@ -433,6 +499,45 @@ export function createApolloSim(opts: ApolloSimOptions): ApolloSim {
     }
     state.billing.charge(key, 'organization_enrich', `domain:${domain}`, 1);
     res.json({ organization: organizationBody(companyFor(domain)) });
+  });
+
+  app.post('/api/v1/organizations/bulk_enrich', (req, res) => {
+    const key = admit(req, res, 'organizations/bulk_enrich');
+    if (!key) return;
+    // Apollo documents `domains[]` query parameters; a JSON body `{"domains": [...]}` is read too
+    // (and wins, as Rails merges body over query).
+    const fromBody: unknown = (req.body as { domains?: unknown } | undefined)?.domains;
+    const fromQuery: unknown = req.query['domains[]'] ?? req.query.domains;
+    const raw = Array.isArray(fromBody) ? fromBody : fromQuery === undefined ? [] : [fromQuery].flat();
+    const requested = raw.filter((d): d is string => typeof d === 'string' && d.trim() !== '');
+    if (requested.length === 0) {
+      res.status(422).json({ error: 'domains must be a non-empty array of company domains.', error_code: 'INVALID_INPUT' });
+      return;
+    }
+    if (requested.length > MAX_BULK) {
+      res.status(422).json({
+        error: `You can only enrich up to ${MAX_BULK} domains at a time; got ${requested.length}.`,
+        error_code: 'INVALID_INPUT',
+      });
+      return;
+    }
+    const unique = [...new Set(requested.map(simDomain))];
+    const organizations: Record<string, unknown>[] = [];
+    for (const domain of unique) {
+      if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(domain) || !vendorKnows('apollo', `org:${domain}`, state.orgCoverage)) continue;
+      state.billing.charge(key, 'organization_enrich', `domain:${domain}`, 1);
+      organizations.push(bulkOrganizationBody(companyFor(domain), state.bulkOrgTechnologies));
+    }
+    res.json({
+      status: 'success',
+      error_code: null,
+      error_message: null,
+      total_requested_domains: requested.length,
+      unique_domains: unique.length,
+      unique_enriched_records: organizations.length,
+      missing_records: unique.length - organizations.length,
+      organizations,
+    });
   });
 
   app.use((req, res) => {

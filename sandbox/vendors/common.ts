@@ -360,3 +360,45 @@ export function listen(app: express.Express, port = 0): Promise<RunningServer> {
     });
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Schema drift on demand: simulators pass their 200 answers through withAnswerDrift.
+
+/**
+ * Dotted paths into an answer; `[]` after a segment applies the rest to every array element:
+ * `person.shiny_new_field`, `matches[].organization.founded_year`, `organizations[].primary_domain`.
+ */
+export interface AnswerDrift {
+  add?: Record<string, unknown>;
+  drop?: string[];
+}
+
+/** Applies `fn(parent, key)` at a dotted path (see AnswerDrift) of a JSON value. */
+function atPath(node: unknown, segments: string[], fn: (parent: Record<string, unknown>, key: string) => void): void {
+  const [head, ...rest] = segments;
+  if (head === undefined || !node || typeof node !== 'object' || Array.isArray(node)) return;
+  const obj = node as Record<string, unknown>;
+  const each = head.endsWith('[]');
+  const key = each ? head.slice(0, -2) : head;
+  if (!each && rest.length === 0) return fn(obj, key);
+  const child = obj[key];
+  if (!each) return atPath(child, rest, fn);
+  if (Array.isArray(child)) for (const item of child) atPath(item, rest, fn);
+}
+
+/** A copy of `body` with the drift applied. */
+export function withAnswerDrift(body: unknown, drift: AnswerDrift): unknown {
+  if (!drift.add && !drift.drop?.length) return body;
+  const copy: unknown = structuredClone(body);
+  for (const [path, value] of Object.entries(drift.add ?? {})) {
+    atPath(copy, path.split('.'), (o, k) => {
+      o[k] = value;
+    });
+  }
+  for (const path of drift.drop ?? []) {
+    atPath(copy, path.split('.'), (o, k) => {
+      delete o[k];
+    });
+  }
+  return copy;
+}

@@ -8,13 +8,21 @@
 // - verifier: **202** while still verifying (some addresses, first call(s)), **222** remote SMTP failure,
 //   **451** `claimed_email` for people who opted out (also on the finder and people/find);
 // - billing: finder 1 credit when an e-mail is found, verifier 0.5 per completed verification, people/
-//   companies find 0.2 when found; nothing when nothing is found; repeats within the period are free.
+//   companies find 0.2 when found; nothing when nothing is found; repeats within the period are free;
+// - GET /v2/account: plan, reset date and usage meters (`requests.credits|searches|verifications`
+//   with `used` / `available`); free and not counted against the rate windows, as Hunter documents;
+// - no rate-limit headers on any answer (Hunter sends none);
+// - schema drift on demand: `answerDrift` (or POST /__sandbox/hunter/drift) adds keys to, or removes
+//   keys from, every 200 JSON answer.
 import express from 'express';
 import type { Request, Response } from 'express';
 import { adminRoutes, arrivedAt, createSimState, faultAndLatency, listen } from './common.ts';
 import type { RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
 import { companyFor, personByEmail, personByName, unit, vendorKnows } from '../world.ts';
 import type { WorldCompany, WorldPerson } from '../world.ts';
+// The drift helper lives with the Apollo simulator (it is the same for every vendor).
+import { withAnswerDrift } from './common.ts';
+import type { AnswerDrift } from './common.ts';
 
 export interface HunterWindowOverrides {
   perSecond?: number;
@@ -45,6 +53,10 @@ export interface HunterSimOptions extends SimOptions {
   slowVerify?: { emails?: string[]; share?: number; pendingCalls?: number };
   /** Remote SMTP failures: 222 for the first `failCalls` calls (default: always). */
   smtpFailure?: { emails?: string[]; share?: number; failCalls?: number };
+  /** Plan name GET /v2/account reports (default "Growth"). */
+  planName?: string;
+  /** Keys added to / removed from every 200 JSON answer (schema drift on demand). */
+  answerDrift?: AnswerDrift;
 }
 
 export interface HunterConfig {
@@ -68,6 +80,8 @@ export interface HunterSimState extends SimState {
   billedLookups: Set<string>;
   /** Verifier calls seen per address (drives 202 → 200 and 222 → 200). */
   verifyCalls: Map<string, number>;
+  planName: string;
+  answerDrift: AnswerDrift;
 }
 
 export interface HunterSim {
@@ -391,6 +405,8 @@ export function createHunterSim(opts: HunterSimOptions): HunterSim {
     creditTenthsUsed: new Map<string, number>(),
     billedLookups: new Set<string>(),
     verifyCalls: new Map<string, number>(),
+    planName: opts.planName ?? 'Growth',
+    answerDrift: opts.answerDrift ?? {},
   });
   const validKeys = new Set(opts.validKeys);
   const cfg = () => state.config;
@@ -473,7 +489,51 @@ export function createHunterSim(opts: HunterSimOptions): HunterSim {
     state.verifyCalls.clear();
     next();
   });
+  app.post('/__sandbox/hunter/drift', express.json(), (req, res) => {
+    const body = (req.body ?? {}) as AnswerDrift;
+    state.answerDrift = {
+      ...(body.add && typeof body.add === 'object' ? { add: body.add } : {}),
+      ...(Array.isArray(body.drop) ? { drop: body.drop.filter((x): x is string => typeof x === 'string') } : {}),
+    };
+    res.json(state.answerDrift);
+  });
   app.use(adminRoutes(state));
+  // Schema drift on demand: every 200 JSON answer of the vendor routes goes through answerDrift.
+  app.use((req, res, next) => {
+    if (req.path.startsWith('/__sandbox')) return next();
+    const send = res.json.bind(res);
+    res.json = ((body: unknown) => send(res.statusCode === 200 ? withAnswerDrift(body, state.answerDrift) : body)) as typeof res.json;
+    next();
+  });
+
+  // Account information: free, not counted against the plan or the rate windows (auth only).
+  app.get('/v2/account', (req, res) => {
+    const key = keyOf(req);
+    if (!key || !validKeys.has(key)) {
+      hunterError(res, 401, 'authentication_failed', 'No user found for the API key supplied');
+      return;
+    }
+    const allowance = allowanceTenths(key) / 10;
+    const billedOf = (op: HunterOperation) => state.billing.events.filter((e) => e.key === key && e.operation === op).length;
+    const now = new Date();
+    res.json({
+      data: {
+        first_name: 'Sandbox',
+        last_name: 'User',
+        email: `sandbox-${key.slice(-4)}@hunter-sim.example`,
+        plan_name: state.planName,
+        plan_level: 2,
+        reset_date: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString().slice(0, 10),
+        team_id: 1,
+        calls: { used: billedOf('email_finder') + billedOf('email_verifier'), available: allowance },
+        requests: {
+          searches: { used: billedOf('email_finder'), available: allowance },
+          verifications: { used: billedOf('email_verifier'), available: allowance },
+          credits: { used: usedTenths(key) / 10, available: allowance },
+        },
+      },
+    });
+  });
 
   app.get('/v2/email-finder', (req, res) => {
     const key = gate(req, res, 'email-finder', cfg().general);

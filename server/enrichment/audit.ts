@@ -3,7 +3,8 @@
 import type { Knex } from 'knex';
 
 export interface AuditEvent {
-  portalId: number;
+  /** null for fleet-wide events (the schema-drift report). */
+  portalId: number | null;
   type: string;
   detail: Record<string, unknown>;
   runId?: string | null;

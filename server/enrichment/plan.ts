@@ -2,7 +2,7 @@
 // (group, vendor, operation) steps. Pure: no I/O, so it is tested exhaustively on its own.
 import { FIELD_GROUPS } from '../vendors/types.ts';
 import type { FieldGroup, OperationSpec, VendorAdapter } from '../vendors/types.ts';
-import { waterfallFor } from './settings.ts';
+import { defaultWaterfall } from './default-waterfall.ts';
 import type { PortalSettings } from './settings.ts';
 
 export interface PlannedStep {
@@ -41,7 +41,8 @@ export function plan(input: PlanInput): Plan {
   for (const group of GROUP_ORDER) {
     if (!requested.has(group)) continue;
     const seen = new Set<string>();
-    for (const ref of waterfallFor(input.settings, group)) {
+    const own = input.settings.waterfall[group];
+    for (const ref of own ?? defaultWaterfall(input.adapters)[group]) {
       const id = `${ref.vendor}.${ref.operation}`;
       if (seen.has(id)) continue;
       seen.add(id);
@@ -55,6 +56,8 @@ export function plan(input: PlanInput): Plan {
         ignored.push({ group, ...ref, reason: `${id} does not provide ${group}` });
         continue;
       }
+      // The default waterfall lists every vendor; only the portal's own list records "no key" skips.
+      if (!own && !input.keyedVendors.has(ref.vendor)) continue;
       steps.push({
         group,
         vendor: ref.vendor,

@@ -21,6 +21,7 @@ import { appProperties, summarize } from './outcome.ts';
 import type { RunSummary, SkipReason, StepSummary } from './outcome.ts';
 import { computePropertyChanges } from './write-policy.ts';
 import type { RateGate } from './limiter.ts';
+import type { VendorCaller } from './vendor-call.ts';
 import type { CircuitBreakers } from './breaker.ts';
 import type { KeyProvider, VendorKey } from './keys.ts';
 import type { RunContact } from './runs.ts';
@@ -40,7 +41,7 @@ export interface EngineDeps {
   keys: KeyProvider;
   gate: RateGate;
   breakers: CircuitBreakers;
-  baseUrls: Readonly<Record<string, string>>;
+  caller: VendorCaller;
   log: Logger;
   instanceId: string;
   tuning: EngineTuning;
@@ -60,7 +61,8 @@ interface StepRow {
   vendor: string;
   operation: string;
   lookup_hash: string;
-  state: 'reserved' | 'calling' | 'done' | 'skipped' | 'indeterminate';
+  state: 'reserved' | 'calling' | 'waiting' | 'done' | 'skipped' | 'indeterminate';
+  async_request_id?: string | null;
   outcome: string | null;
   skip_reason: SkipReason | null;
   result: { profile?: CanonicalProfile; doNotProcess?: boolean } | null;
@@ -108,6 +110,8 @@ class RunExecution {
   private suppressed = false;
   private pausedOnCap = false;
   private leaseLost = false;
+  /** An async vendor holds one of this run's steps: the run waits for its answer, off the worker. */
+  private waiting = false;
   private readonly owner: string;
 
   constructor(deps: EngineDeps, run: RunRow, owner: string) {
@@ -134,7 +138,7 @@ class RunExecution {
         const keyed = await this.deps.keys.vendorsWithKeys(this.run.portal_id);
         const { steps } = plan({ groups: this.run.groups, settings: this.settings, adapters: this.deps.adapters, keyedVendors: keyed });
         for (const step of steps) {
-          if (this.suppressed || this.pausedOnCap || this.leaseLost) break;
+          if (this.suppressed || this.pausedOnCap || this.leaseLost || this.waiting) break;
           if (groupSatisfied(this.profile, step.group, this.settings.confidence_threshold)) continue;
           try {
             await this.runStep(step);
@@ -144,7 +148,7 @@ class RunExecution {
             this.leaseLost = true;
           }
         }
-        if (this.leaseLost) return null;
+        if (this.leaseLost || this.waiting) return null;
         const summary = await this.finish();
         if (summary) return summary;
         // A trigger attached new groups while we ran: plan again for them.
@@ -238,6 +242,15 @@ class RunExecution {
     if (prior) {
       if (prior.state === 'done') return this.merge(prior.result, step);
       if (prior.state === 'skipped' || prior.state === 'indeterminate') return;
+      if (prior.async_request_id && (prior.state === 'calling' || prior.state === 'waiting')) {
+        // Submitted to an async vendor before: wait for that answer rather than asking again.
+        if (await this.suspendOn(prior, prior.async_request_id)) return;
+        const done = (await this.db('run_steps').where({ id: prior.id }).first('state', 'result')) as Pick<StepRow, 'state' | 'result'>;
+        prior.state = done.state;
+        prior.result = done.result;
+        if (done.state === 'done') return this.merge(done.result, step);
+        if (done.state !== 'calling' && done.state !== 'reserved') return;
+      }
       return this.resumeStep(step, lookup, hash, prior);
     }
     if (step.skip === 'no_key') return this.skip(step, hash, 'no_key', `no ${step.vendor} key configured`);
@@ -383,11 +396,10 @@ class RunExecution {
     deadline: number,
   ): Promise<void> {
     const { deps } = this;
-    const adapter = deps.adapters.get(step.vendor)!;
-    // Vendors count each endpoint on its own, per key; a failing vendor fails for every endpoint.
-    const bucket = `${step.vendor}:${key.fingerprint}:${step.operation}`;
     const breakerKey = `${step.vendor}:${key.fingerprint}`;
     const windows = this.settings.rate_limits[`${step.vendor}.${step.operation}`] ?? step.spec.rateWindows;
+    const batchWindows = this.settings.rate_limits[`${step.vendor}.${step.operation}_bulk`] ?? step.spec.batch?.rateWindows ?? windows;
+    let batch: { id: string; size: number } | null = null;
     const cacheKey: CacheKey = { portalId: this.run.portal_id, vendor: step.vendor, operation: step.operation, lookupHash: hash };
     let httpCalls = 0;
     let waited = 0;
@@ -396,42 +408,53 @@ class RunExecution {
     let skipReason: SkipReason | null = null;
     let detail = '';
     let indeterminate = false;
+    // A vendor that bills an answer it asks us to fetch again later (Clearbit's 202 "queued").
+    let billedAttempt = false;
     const started = Date.now();
 
     for (;;) {
-      // The token is taken inside the in-flight slot and re-taken if the request could no longer
-      // leave inside the windows it was counted in: a request queued behind others, or behind a
-      // database write, must not spill into the vendor's next window.
-      const attempt = await deps.gate.slots(bucket)(async (): Promise<VendorResult | 'no_token' | 'circuit_open'> => {
-        for (;;) {
-          const token = await deps.gate.acquire(bucket, windows, deadline);
-          waited += token.waitedMs;
-          if (!token.ok) return 'no_token';
-          if (row.state !== 'calling') {
-            // Fenced: only the lease holder may move a step to 'calling', and only once.
-            if (!(await this.transition(row.id, 'reserved', 'calling'))) throw new LeaseLost();
-            row.state = 'calling';
-          }
-          if (Date.now() <= token.validUntil) break;
-        }
-        if (!deps.breakers.allow(breakerKey)) return 'circuit_open';
-        httpCalls++;
-        return adapter.call(step.operation, lookup, {
-          apiKey: key.apiKey,
-          baseUrl: deps.baseUrls[step.vendor] ?? '',
-          timeoutMs: deps.tuning.timeoutMs,
-        });
+      const attempt = await deps.caller.attempt({
+        runId: this.run.id,
+        owner: this.owner,
+        portalId: this.run.portal_id,
+        vendor: step.vendor,
+        operation: step.operation,
+        spec: step.spec,
+        lookup,
+        key,
+        row,
+        windows,
+        batchWindows,
+        deadline,
+        submittedAt: Date.now(),
       });
-      if (attempt === 'no_token' || attempt === 'circuit_open') {
-        skipReason = attempt === 'no_token' ? 'rate_limited' : 'circuit_open';
-        detail = attempt === 'no_token'
+      if (attempt.kind === 'lease_lost') throw new LeaseLost();
+      if (attempt.kind === 'submitted') {
+        // An async vendor will answer later: the run waits without holding a worker.
+        if (await this.suspendOn(row, attempt.requestId)) return;
+        // Answered while we were still here: the step is done; take its answer and go on.
+        const done = (await this.db('run_steps').where({ id: row.id }).first('result')) as { result: StepRow['result'] } | undefined;
+        row.state = 'done';
+        row.result = done?.result ?? null;
+        this.merge(row.result, step);
+        return;
+      }
+      if (attempt.kind === 'no_token' || attempt.kind === 'circuit_open') {
+        skipReason = attempt.kind === 'no_token' ? 'rate_limited' : 'circuit_open';
+        detail = attempt.kind === 'no_token'
           ? `no ${step.vendor} rate budget before the step's wait budget ran out`
           : `${step.vendor} is failing; circuit open`;
-        if (row.state === 'calling' && !(await this.transition(row.id, 'calling', 'reserved'))) throw new LeaseLost();
-        row.state = 'reserved';
+        if (!billedAttempt) {
+          if (row.state === 'calling' && !(await this.transition(row.id, 'calling', 'reserved'))) throw new LeaseLost();
+          row.state = 'reserved';
+        }
         break;
       }
-      const result = attempt;
+      httpCalls++;
+      waited += attempt.waitedMs;
+      if (attempt.batchId) batch = { id: attempt.batchId, size: attempt.batchSize ?? 1 };
+      const bucket = attempt.bucket;
+      const result = attempt.result;
       last = result;
       if (result.outcome === 'hit' || result.outcome === 'miss') {
         deps.breakers.success(breakerKey);
@@ -439,9 +462,12 @@ class RunExecution {
       }
       if (result.outcome === 'transient') deps.breakers.failure(breakerKey);
       else deps.breakers.success(breakerKey);
+      if (result.billed) billedAttempt = true;
       // Known not to be billed: a crash from here on must not count this step as billed.
-      if (!(await this.transition(row.id, 'calling', 'reserved'))) throw new LeaseLost();
-      row.state = 'reserved';
+      if (!billedAttempt) {
+        if (!(await this.transition(row.id, 'calling', 'reserved'))) throw new LeaseLost();
+        row.state = 'reserved';
+      }
 
       if (result.outcome === 'rate_limited') {
         // The vendor's own signal: block the bucket for every process until its reset, then retry
@@ -500,7 +526,7 @@ class RunExecution {
     }
 
     const answered = !skipReason && last !== null;
-    const billed = (answered && last!.billed) || indeterminate;
+    const billed = (answered && last!.billed) || indeterminate || billedAttempt;
     const charged = billed ? Number(row.cost_mc) : 0;
     const result = answered ? { profile: last!.profile ?? {}, doNotProcess: !!last!.doNotProcess } : null;
     await this.db.transaction(async (trx) => {
@@ -514,6 +540,7 @@ class RunExecution {
           billed,
           cost_mc: charged,
           http_calls: trx.raw('http_calls + ?', [httpCalls]),
+          ...(batch ? { batch_id: batch.id, batch_size: batch.size } : {}),
           http_status: last?.httpStatus ?? null,
           latency_ms: Date.now() - started - waited,
           waited_ms: waited,
@@ -540,6 +567,32 @@ class RunExecution {
     row.state = answered ? 'done' : indeterminate ? 'indeterminate' : 'skipped';
     row.result = result as StepRow['result'];
     if (answered) this.merge(result, step);
+  }
+
+  /**
+   * Parks the run until the async vendor answers `requestId`: the step becomes 'waiting' and the
+   * run gives up its lease. Returns false when there is nothing to wait for (the answer arrived
+   * meanwhile, or the request no longer exists); the step row then says what happened.
+   */
+  private async suspendOn(row: StepRow, requestId: string): Promise<boolean> {
+    const parked = await this.db.transaction(async (trx) => {
+      // Locks the step first, as the completion does, so one of the two sees the other's work.
+      const step = await trx('run_steps').where({ id: row.id }).forUpdate().first('state');
+      if (!step || (step.state !== 'calling' && step.state !== 'waiting')) return false;
+      const req = await trx('async_requests').where({ id: requestId }).first('state');
+      if (!req || (req.state !== 'submitting' && req.state !== 'pending')) return false;
+      await trx('run_steps').where({ id: row.id }).update({ state: 'waiting', async_request_id: requestId });
+      const n = await trx('enrichment_runs')
+        .where({ id: this.run.id, lease_owner: this.owner, state: 'running' })
+        .update({ state: 'waiting', lease_owner: null, lease_expires_at: null });
+      if (n !== 1) throw new LeaseLost();
+      return true;
+    });
+    if (parked) {
+      row.state = 'waiting';
+      this.waiting = true;
+    }
+    return parked;
   }
 
   /** Closes the run, unless new groups were attached meanwhile (then returns null to go on). */

@@ -4,7 +4,6 @@
 import { z } from 'zod';
 import type { Knex } from 'knex';
 import { FIELD_GROUPS, CANONICAL_FIELDS } from '../vendors/types.ts';
-import type { FieldGroup } from '../vendors/types.ts';
 
 export const WRITE_POLICIES = ['fill_if_empty', 'overwrite', 'never'] as const;
 export type WritePolicy = (typeof WRITE_POLICIES)[number];
@@ -22,24 +21,6 @@ const rateWindow = z.object({
 
 /** "vendor.operation" → value; e.g. {"apollo.people_match": 2500}. */
 const opKey = z.string().regex(/^[a-z0-9_]+\.[a-z0-9_]+$/, 'must be "vendor.operation"');
-
-export const DEFAULT_WATERFALL: Record<FieldGroup, StepRef[]> = {
-  // Cheapest pay-on-found first: Apollo's match (≈3¢) before Hunter's finder (≈10¢).
-  email: [
-    { vendor: 'apollo', operation: 'people_match' },
-    { vendor: 'hunter', operation: 'email_finder' },
-  ],
-  person: [
-    { vendor: 'apollo', operation: 'people_match' },
-    { vendor: 'hunter', operation: 'people_find' },
-  ],
-  company: [
-    { vendor: 'apollo', operation: 'organization_enrich' },
-    { vendor: 'hunter', operation: 'companies_find' },
-  ],
-  phone: [{ vendor: 'hunter', operation: 'email_finder' }],
-  email_verification: [{ vendor: 'hunter', operation: 'email_verifier' }],
-};
 
 export const portalSettingsSchema = z
   .object({
@@ -64,11 +45,6 @@ export type PortalSettingsInput = z.input<typeof portalSettingsSchema>;
 
 export function defaultSettings(): PortalSettings {
   return portalSettingsSchema.parse({});
-}
-
-/** The waterfall for a group: the portal's own order, or the default. */
-export function waterfallFor(settings: PortalSettings, group: FieldGroup): StepRef[] {
-  return settings.waterfall[group] ?? DEFAULT_WATERFALL[group];
 }
 
 export async function loadSettings(db: Knex, portalId: number): Promise<PortalSettings> {

@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 
 export const RUN_QUEUE = 'enrich-run';
+/** Polls an async vendor whose callback has not come (see enrichment/async-steps.ts). */
+export const ASYNC_POLL_QUEUE = 'vendor-async-poll';
 
 export interface QueueOptions {
   /** pg-boss schema (tests give each database its own). */
@@ -29,6 +31,7 @@ export async function startBoss(db: Database, opts: QueueOptions): Promise<PgBos
     // A run may wait on vendor rate windows; its lease, not this expiry, decides who owns it.
     expireInSeconds: 3600,
   });
+  await boss.createQueue(ASYNC_POLL_QUEUE, { retryLimit: 3, retryDelay: 5, expireInSeconds: 300 });
   return boss;
 }
 
@@ -43,6 +46,19 @@ export async function enqueueRun(boss: PgBoss, runId: string): Promise<void> {
   await boss.send(RUN_QUEUE, { runId });
 }
 
+/** Queues runs inside the caller's transaction (an async answer re-queues the runs it unblocks). */
+export function enqueueRunsWithin(boss: PgBoss) {
+  return async (trx: Knex.Transaction, runIds: string[]) => {
+    for (const runId of runIds) await boss.send(RUN_QUEUE, { runId }, { db: fromKnex(trx) });
+  };
+}
+
+export function schedulePollWith(boss: PgBoss) {
+  return async (requestId: string, at: Date) => {
+    await boss.send(ASYNC_POLL_QUEUE, { requestId }, { startAfter: at });
+  };
+}
+
 export interface WorkerHandle {
   stop(): Promise<void>;
 }
@@ -55,8 +71,17 @@ export async function startWorker(
   boss: PgBoss,
   db: Knex,
   execute: (runId: string) => Promise<unknown>,
-  opts: { concurrency: number; sweepMs: number; log: Logger },
+  opts: { concurrency: number; sweepMs: number; log: Logger; poll?: (requestId: string) => Promise<Date | null> },
 ): Promise<WorkerHandle> {
+  const { poll } = opts;
+  if (poll) {
+    const schedule = schedulePollWith(boss);
+    await boss.work<{ requestId: string }>(ASYNC_POLL_QUEUE, { localConcurrency: 2, pollingIntervalSeconds: 1 }, async ([job]) => {
+      if (!job) return;
+      const next = await poll(job.data.requestId);
+      if (next) await schedule(job.data.requestId, next);
+    });
+  }
   await boss.work<{ runId: string }>(
     RUN_QUEUE,
     { localConcurrency: opts.concurrency, pollingIntervalSeconds: 0.5 },
@@ -68,6 +93,10 @@ export async function startWorker(
     try {
       const n = await resumeUnfinished(db, boss, queuedGraceMs);
       if (n) opts.log.info({ runs: n }, 'resumed unfinished runs');
+      if (poll) {
+        const polls = await resumePolls(db, boss);
+        if (polls) opts.log.info({ requests: polls }, 'resumed polling of async vendor requests');
+      }
     } catch (err) {
       opts.log.warn({ err }, 'resume sweep failed');
     }
@@ -81,6 +110,7 @@ export async function startWorker(
     stop: async () => {
       clearInterval(timer);
       await boss.offWork(RUN_QUEUE);
+      if (poll) await boss.offWork(ASYNC_POLL_QUEUE);
     },
   };
 }
@@ -102,5 +132,21 @@ export async function resumeUnfinished(db: Knex, boss: PgBoss, queuedGraceMs = 1
     .limit(1000)
     .select('id');
   for (const r of rows) await enqueueRun(boss, r.id);
+  return rows.length;
+}
+
+/** Async requests whose poll job was lost with a process (overdue by minutes) get a new one. */
+export async function resumePolls(db: Knex, boss: PgBoss): Promise<number> {
+  const rows = await db('async_requests')
+    .whereIn('state', ['submitting', 'pending'])
+    .andWhere((q) => q.whereNull('next_poll_at').orWhere('next_poll_at', '<', db.raw(`now() - interval '2 minutes'`)))
+    .andWhere('created_at', '<', db.raw(`now() - interval '2 minutes'`))
+    .limit(500)
+    .select('id');
+  const schedule = schedulePollWith(boss);
+  for (const r of rows) {
+    await db('async_requests').where({ id: r.id }).update({ next_poll_at: db.fn.now() });
+    await schedule(r.id, new Date());
+  }
   return rows.length;
 }

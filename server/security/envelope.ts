@@ -23,7 +23,7 @@
 //   "v1.<kid>.<wrapIv>.<wrappedKey>.<wrapTag>.<iv>.<tag>.<ciphertext>"
 // `serializeEnvelope` / `parseEnvelope` convert between the two; every function that reads a record
 // accepts either form. A future format bumps `v` and keeps reading v1.
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 export const ENVELOPE_VERSION = 1;
 
@@ -97,6 +97,15 @@ export class KeyRing {
     this.activeKid = first.id;
     this.kids = Object.freeze([...map.keys()]);
     ringKeys.set(this, map);
+  }
+
+  /**
+   * A secret for another purpose (e.g. signing callback tokens), derived from the active key with
+   * HKDF so that no second secret has to be configured; `purpose` separates the uses.
+   */
+  derive(purpose: string): Buffer {
+    const key = ringKeys.get(this)!.get(this.activeKid)!;
+    return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `cascade:${purpose}`, 32));
   }
 
   has(kid: string): boolean {

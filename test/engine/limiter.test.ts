@@ -53,4 +53,44 @@ describe.each(stores)('rate gate (%s store)', (kind) => {
     expect(Date.now()).toBeLessThan(deadline + 100);
     await g.done();
   });
+
+  it("tightens to what the vendor says is left: a lower stated limit and a lower remaining count", async () => {
+    const g = await gateFor(kind);
+    const windows = [{ limit: 100, windowMs: 60_000 }];
+    const far = Date.now() + 60_000;
+    // Align to the start of a minute would take too long; the slot is whatever minute this is, and
+    // the grants below are counted in it (a minute boundary mid-test is retried by the store).
+    const first = await g.gate.acquire('v:tight', windows, far);
+    expect(first.ok).toBe(true);
+    // The vendor says its window is 10 a minute and 4 are left after our one request.
+    await g.gate.observe('v:tight', windows, [{ windowMs: 60_000, remaining: 4, limit: 10 }]);
+    let granted = 0;
+    const deadline = Date.now() + 100;
+    for (let i = 0; i < 20; i++) if ((await g.gate.acquire('v:tight', windows, deadline)).ok) granted++;
+    // Unless a minute boundary passed mid-test, exactly the 4 the vendor has left were granted.
+    const boundaryPassed = Math.floor(Date.now() / 60_000) !== Math.floor((deadline - 100) / 60_000);
+    if (!boundaryPassed) expect(granted).toBe(4);
+    expect(g.gate.stats.tightened).toBeGreaterThan(0);
+    await g.done();
+  });
+
+  it('nothing left in a vendor window blocks the bucket until the vendor\'s reset', async () => {
+    const g = await gateFor(kind);
+    const resetAt = Date.now() + 700;
+    await g.gate.observe('v:empty', [{ limit: 50, windowMs: 1000 }], [{ windowMs: 86_400_000, remaining: 0, resetAt }]);
+    expect(await g.gate.blockedUntil('v:empty')).toBeGreaterThanOrEqual(resetAt - 50);
+    const r = await g.gate.acquire('v:empty', [{ limit: 50, windowMs: 1000 }], Date.now() + 100);
+    expect(r.ok).toBe(false);
+    await g.done();
+  });
+
+  it('a report of more room than configured never loosens the bucket', async () => {
+    const g = await gateFor(kind);
+    const windows = [{ limit: 2, windowMs: 60_000 }];
+    await g.gate.observe('v:loose', windows, [{ windowMs: 60_000, remaining: 500, limit: 1000 }]);
+    let granted = 0;
+    for (let i = 0; i < 5; i++) if ((await g.gate.acquire('v:loose', windows, Date.now() + 50)).ok) granted++;
+    expect(granted).toBeLessThanOrEqual(2);
+    await g.done();
+  });
 });

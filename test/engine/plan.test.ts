@@ -17,6 +17,7 @@ const adapter = (id: string, ops: OperationSpec[]): VendorAdapter => ({
   displayName: id,
   operations: Object.fromEntries(ops.map((o) => [o.id, o])),
   call: async () => ({ outcome: 'miss', httpStatus: 200, billed: false }),
+  testConnection: async () => ({ ok: true, status: 'ok', httpStatus: 200, message: 'ok', checked: 'GET /' }),
 });
 const adapters = new Map([
   ['apollo', adapter('apollo', [op('people_match', ['email', 'person', 'company']), op('organization_enrich', ['company'])])],
@@ -54,6 +55,12 @@ describe('planner', () => {
     const p = plan({ groups: ['email'], settings, adapters, keyedVendors: new Set(['hunter']) });
     expect(p.steps.map((s) => s.operation)).toEqual(['email_finder']);
     expect(p.ignored.map((i) => i.reason)).toEqual(['unknown vendor or operation', 'hunter.email_verifier does not provide email']);
+  });
+
+  it('the default waterfall runs only vendors the portal has keys for, recording no skips for the others', () => {
+    const p = plan({ groups: ['email', 'company'], settings: defaultSettings(), adapters, keyedVendors: new Set(['hunter']) });
+    expect(p.steps.every((s) => s.vendor === 'hunter' && !s.skip)).toBe(true);
+    expect(p.steps.map((s) => s.operation)).toEqual(['email_finder', 'companies_find']);
   });
 
   it('plans nothing for no groups', () => {

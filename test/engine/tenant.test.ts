@@ -1,6 +1,7 @@
 // Tenant isolation: portal B never uses portal A's key, cache entries or budget.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APOLLO_KEY_A, APOLLO_KEY_B, contactProps, testCascade, waitForRuns } from '../helpers/env.ts';
+import { APOLLO_FIRST_WATERFALL, APOLLO_KEY_A, APOLLO_KEY_B, contactProps, testCascade, waitForRuns } from '../helpers/env.ts';
+import { saveSettings } from '../../server/enrichment/settings.ts';
 import type { TestCascade } from '../helpers/env.ts';
 import { ensurePortal } from '../../server/portals/portals.ts';
 import { setCaps } from '../../server/enrichment/spend.ts';
@@ -12,6 +13,8 @@ beforeAll(async () => {
   await ensurePortal(t.tdb.db.knex, 2, 'Portal B');
   // Portal B has its own Apollo key and no Hunter key at all.
   await t.cascade.credentials.put(2, { vendor: 'apollo', apiKey: APOLLO_KEY_B });
+  // B's own waterfall names Hunter, so its missing key shows up as "no_key" steps.
+  await saveSettings(t.tdb.db.knex, 2, { waterfall: APOLLO_FIRST_WATERFALL });
   await t.cascade.startWorker(6);
 });
 afterAll(async () => {

@@ -1,6 +1,6 @@
 // When vendors misbehave: quota used up, keys rejected, people who opted out, caps that pause.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contactProps, HUNTER_KEY_A, testCascade, waitForRuns } from '../helpers/env.ts';
+import { APOLLO_FIRST_WATERFALL, contactProps, HUNTER_KEY_A, testCascade, waitForRuns } from '../helpers/env.ts';
 import type { TestCascade } from '../helpers/env.ts';
 import { saveSettings } from '../../server/enrichment/settings.ts';
 import { setCaps } from '../../server/enrichment/spend.ts';
@@ -56,7 +56,7 @@ describe('vendor trouble', () => {
 
   it('a rejected key is recorded, and the waterfall goes on to the next vendor', async () => {
     await t.cascade.credentials.put(1, { vendor: 'apollo', apiKey: 'apollo-revoked-key-9999' });
-    await saveSettings(t.tdb.db.knex, 1, {});
+    await saveSettings(t.tdb.db.knex, 1, { waterfall: APOLLO_FIRST_WATERFALL });
     const r = await run('bad-key', people[20]!, ['person']);
     const steps = await t.tdb.db.knex('run_steps').where({ run_id: r.id }).orderBy('seq');
     expect(steps[0]).toMatchObject({ vendor: 'apollo', outcome: 'auth_failed', skip_reason: 'error', billed: false });
@@ -67,7 +67,7 @@ describe('vendor trouble', () => {
   it('on_cap "pause" stops the run at the cap instead of paying the next vendor', async () => {
     await t.cascade.credentials.put(1, { vendor: 'apollo', apiKey: 'apollo-portal-a-key-0001' });
     await setCaps(t.tdb.db.knex, 1, [{ scope: 'apollo', period: 'day', capCents: 0 }]);
-    await saveSettings(t.tdb.db.knex, 1, { on_cap: 'pause' });
+    await saveSettings(t.tdb.db.knex, 1, { on_cap: 'pause', waterfall: APOLLO_FIRST_WATERFALL });
     const hunterBefore = t.sims.hunter.state.requests.length;
     const r = await run('paused', people[21]!, ['person']);
     expect(r.status).toBe('cap_reached');

@@ -10,8 +10,10 @@ import { createLogger } from '../../server/log.ts';
 import { createCascade } from '../../server/cascade.ts';
 import type { Cascade } from '../../server/cascade.ts';
 import { ensurePortal } from '../../server/portals/portals.ts';
+import { saveSettings } from '../../server/enrichment/settings.ts';
+import type { VendorAdapter } from '../../server/vendors/types.ts';
 import { createApolloSim } from '../../sandbox/vendors/apollo.ts';
-import type { ApolloSimOptions } from '../../sandbox/vendors/apollo.ts';
+import type { ApolloSimOptions, ApolloSimState } from '../../sandbox/vendors/apollo.ts';
 import { createHunterSim } from '../../sandbox/vendors/hunter.ts';
 import type { HunterSimOptions } from '../../sandbox/vendors/hunter.ts';
 import type { RunningServer, SimState } from '../../sandbox/vendors/common.ts';
@@ -72,7 +74,7 @@ export const APOLLO_KEY_B = 'apollo-portal-b-key-0002';
 export const HUNTER_KEY_B = 'hunter-portal-b-key-0002';
 
 export interface Sims {
-  apollo: { state: SimState; server: RunningServer };
+  apollo: { state: ApolloSimState; server: RunningServer };
   hunter: { state: SimState; server: RunningServer };
   urls: { APOLLO_BASE_URL: string; HUNTER_BASE_URL: string };
   close(): Promise<void>;
@@ -92,6 +94,28 @@ export async function startSims(opts: { apollo?: Partial<ApolloSimOptions>; hunt
   };
 }
 
+/**
+ * The waterfall the engine tests were written for (Apollo, then Hunter). The built-in default
+ * orders every vendor by price (enrichment/default-waterfall.ts); these tests pin their own order so
+ * that what they count does not move when a vendor or a price is added.
+ */
+export const APOLLO_FIRST_WATERFALL = {
+  email: [
+    { vendor: 'apollo', operation: 'people_match' },
+    { vendor: 'hunter', operation: 'email_finder' },
+  ],
+  person: [
+    { vendor: 'apollo', operation: 'people_match' },
+    { vendor: 'hunter', operation: 'people_find' },
+  ],
+  company: [
+    { vendor: 'apollo', operation: 'organization_enrich' },
+    { vendor: 'hunter', operation: 'companies_find' },
+  ],
+  phone: [{ vendor: 'hunter', operation: 'email_finder' }],
+  email_verification: [{ vendor: 'hunter', operation: 'email_verifier' }],
+};
+
 export interface TestCascade {
   cascade: Cascade;
   tdb: TestDb;
@@ -107,6 +131,8 @@ export async function testCascade(
     config?: Record<string, string>;
     sims?: Sims;
     tdb?: TestDb;
+    /** Adapters with adjusted timings (e.g. an async vendor's polling), otherwise the built-in set. */
+    adapters?: Map<string, VendorAdapter>;
   } = {},
 ): Promise<TestCascade> {
   const sims = opts.sims ?? (await startSims(opts));
@@ -116,10 +142,12 @@ export async function testCascade(
     log: silentLog,
     db: tdb.db,
     queueSchema: tdb.schema ? `${tdb.schema}_boss` : undefined,
+    ...(opts.adapters ? { adapters: opts.adapters } : {}),
   });
   await ensurePortal(tdb.db.knex, 1, 'Portal A');
   await cascade.credentials.put(1, { vendor: 'apollo', apiKey: APOLLO_KEY_A });
   await cascade.credentials.put(1, { vendor: 'hunter', apiKey: HUNTER_KEY_A });
+  await saveSettings(tdb.db.knex, 1, { waterfall: APOLLO_FIRST_WATERFALL });
   return {
     cascade,
     tdb,

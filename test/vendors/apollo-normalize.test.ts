@@ -9,13 +9,17 @@ import {
   normalizeApolloOrganization,
   normalizeApolloPerson,
 } from '../../server/vendors/apollo/normalize.ts';
+import { apolloAdapter } from '../../server/vendors/apollo/adapter.ts';
 import {
   apolloOrganization,
   apolloPerson,
+  authHealthResponse,
+  bulkEnrichResponse,
   bulkMatchResponse,
   organizationEnrichResponse,
   peopleMatchResponse,
 } from '../../server/vendors/apollo/schemas.ts';
+import { driftOf } from '../../server/vendors/drift.ts';
 import { CANONICAL_FIELDS } from '../../server/vendors/types.ts';
 import type { PartialProfile } from '../../server/vendors/types.ts';
 
@@ -136,6 +140,7 @@ describe('apollo normalizer properties', () => {
       personShape.map((person) => ({ person })),
       fc.array(fc.oneof(personShape, fc.constant(null), leaf), { maxLength: 12 }).map((matches) => ({ matches })),
       orgShape.map((organization) => ({ organization })),
+      fc.array(fc.oneof(orgShape, fc.constant(null), leaf), { maxLength: 12 }).map((organizations) => ({ organizations })),
       fc.constant({}),
     );
     fc.assert(
@@ -151,6 +156,10 @@ describe('apollo normalizer properties', () => {
         const org = organizationEnrichResponse.safeParse(raw);
         if (org.success && isApolloOrganization(org.data.organization)) {
           expectWellFormed(normalizeApolloOrganization(org.data.organization));
+        }
+        const orgs = bulkEnrichResponse.safeParse(raw);
+        if (orgs.success) {
+          for (const o of orgs.data.organizations) if (isApolloOrganization(o)) expectWellFormed(normalizeApolloOrganization(o));
         }
       }),
       { numRuns: RUNS },
@@ -200,5 +209,92 @@ describe('apollo normalizer properties', () => {
       tech_stack: { value: 'Slack, AWS', confidence: 0.85 },
       company_linkedin_url: { value: 'https://www.linkedin.com/company/acme', confidence: 0.85 },
     });
+  });
+});
+
+/** The same object with its keys in reverse order, recursively. */
+function reversedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(reversedKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversedKeys(x)]));
+  return v;
+}
+
+describe('apollo drift and lookups properties', () => {
+  const schemas = [peopleMatchResponse, bulkMatchResponse, organizationEnrichResponse, bulkEnrichResponse, authHealthResponse];
+  const bodies = fc.oneof(
+    fc.jsonValue({ maxDepth: 4 }),
+    personShape.map((person) => ({ person })),
+    fc.array(fc.oneof(personShape, fc.constant(null)), { maxLength: 6 }).map((matches) => ({ matches })),
+    fc.array(fc.oneof(orgShape, fc.constant(null)), { maxLength: 6 }).map((organizations) => ({ organizations })),
+  );
+
+  it('drift never throws, lists sorted dotted paths, and (below its cap) does not depend on key order', () => {
+    fc.assert(
+      fc.property(bodies, fc.constantFrom(...schemas), (raw, schema) => {
+        const d = driftOf(schema, raw);
+        // Below the 40-path cap the report is complete, so key order cannot change it.
+        if (d.unknown.length + d.missing.length < 40) expect(driftOf(schema, reversedKeys(raw))).toEqual(d);
+        for (const list of [d.unknown, d.missing]) {
+          expect([...list].sort()).toEqual(list);
+          expect(list.length).toBeLessThanOrEqual(40);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('keys Apollo is known to send are not drift; the expected ones are missed when absent', () => {
+    expect(driftOf(peopleMatchResponse, { person: { id: 'x', photo_url: null, employment_history: [{ any: 1 }] } })).toEqual({ unknown: [], missing: [] });
+    expect(driftOf(peopleMatchResponse, {})).toEqual({ unknown: [], missing: ['person'] });
+    expect(driftOf(organizationEnrichResponse, {})).toEqual({ unknown: [], missing: [] });
+    expect(driftOf(bulkEnrichResponse, { status: 'success', unique_domains: 1 })).toEqual({ unknown: [], missing: ['organizations'] });
+    expect(driftOf(bulkEnrichResponse, { organizations: [{ id: 'a', funding_events: [], new_thing: 1 }] })).toEqual({
+      unknown: ['organizations[].new_thing'],
+      missing: [],
+    });
+  });
+
+  it('organization lookups are canonical: scheme, www., case and path do not change the key', () => {
+    const org = apolloAdapter.operations.organization_enrich!;
+    fc.assert(
+      fc.property(
+        fc.domain(),
+        fc.constantFrom('', 'http://', 'https://', 'HTTPS://www.', 'www.'),
+        fc.constantFrom('', '/', '/about?x=1'),
+        fc.boolean(),
+        (domain, prefix, suffix, upper) => {
+          const plain = org.lookup({ domain });
+          const spelled = org.lookup({ domain: `${prefix}${upper ? domain.toUpperCase() : domain}${suffix}` });
+          expect(spelled).toEqual(plain);
+          if (plain) expect(plain.key).toBe(`domain:${plain.params.domain}`);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('people lookups are canonical: e-mail case and spaces, name case do not change the key', () => {
+    const people = apolloAdapter.operations.people_match!;
+    fc.assert(
+      fc.property(fc.emailAddress(), fc.boolean(), (email, upper) => {
+        const a = people.lookup({ email });
+        const b = people.lookup({ email: `  ${upper ? email.toUpperCase() : email} ` });
+        expect(b?.key).toBe(a?.key);
+      }),
+      { numRuns: RUNS },
+    );
+    expect(people.lookup({ first_name: 'ADA', last_name: 'lovelace', domain: 'Acme.com' })?.key).toBe(
+      people.lookup({ first_name: 'Ada', last_name: 'Lovelace', domain: 'https://acme.com/' })?.key,
+    );
+  });
+
+  it('organization_revenue stands in for a missing annual_revenue; 0 means unknown', () => {
+    expect(normalizeApolloOrganization(apolloOrganization.parse({ name: 'A', organization_revenue: 2_500_000 })).annual_revenue?.value).toBe(
+      '2500000',
+    );
+    expect(normalizeApolloOrganization(apolloOrganization.parse({ name: 'A', organization_revenue: 0 })).annual_revenue).toBeUndefined();
+    expect(
+      normalizeApolloOrganization(apolloOrganization.parse({ name: 'A', annual_revenue: 9, organization_revenue: 5 })).annual_revenue?.value,
+    ).toBe('9');
   });
 });

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apolloAdapter, apolloRetryAt, nextBoundary } from '../../server/vendors/apollo/adapter.ts';
+import { APOLLO_DEFAULT_WINDOWS, apolloAdapter, apolloQuota, apolloRetryAt, nextBoundary } from '../../server/vendors/apollo/adapter.ts';
 import type { CallContext, ContactFacts, Lookup, VendorResult } from '../../server/vendors/types.ts';
 import { apolloMissForm, createApolloSim } from '../../sandbox/vendors/apollo.ts';
 import type { ApolloSim, ApolloSimOptions } from '../../sandbox/vendors/apollo.ts';
@@ -14,6 +14,7 @@ const KEY = 'apollo-test-key-0001';
 const EXHAUSTED_KEY = 'apollo-test-key-0002';
 const WRONG_KEY = 'apollo-test-key-9999';
 const MINUTE = 60_000;
+const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 const peopleMatch = apolloAdapter.operations.people_match!;
@@ -49,7 +50,7 @@ function take(pred: (c: Candidate) => boolean): Candidate {
 const takeHit = (pred: (c: Candidate) => boolean = () => true) => take((c) => c.known && pred(c));
 const takeMiss = (form?: 'null' | 'stub') => take((c) => !c.known && (!form || apolloMissForm(c.lookup.key) === form));
 
-const domains = Array.from({ length: 200 }, (_, i) => `apollo-org-${i}.example`);
+const domains = Array.from({ length: 400 }, (_, i) => `apollo-org-${i}.example`);
 function takeDomain(known: boolean): string {
   const d = domains.find((x) => !used.has(x) && vendorKnows('apollo', `org:${x}`, 0.75) === known);
   if (!d) throw new Error('domain pool exhausted');
@@ -115,9 +116,12 @@ describe('apollo adapter lookups', () => {
     expect(peopleMatch.billing).toEqual({ chargesOnMiss: false, repeatLookupsFree: false });
     expect(peopleMatch.costMillicents).toBe(3_000);
     expect(peopleMatch.batch?.maxSize).toBe(10);
+    expect(orgEnrich.batch?.maxSize).toBe(10);
+    expect(orgEnrich.batch?.rateWindows).toEqual(APOLLO_DEFAULT_WINDOWS.organizations_bulk_enrich);
     expect(peopleMatch.groups).toEqual(['email', 'person', 'company']);
     expect(orgEnrich.groups).toEqual(['company']);
-    for (const w of [...peopleMatch.rateWindows, ...orgEnrich.rateWindows, ...peopleMatch.batch!.rateWindows]) {
+    const all = [...peopleMatch.rateWindows, ...orgEnrich.rateWindows, ...peopleMatch.batch!.rateWindows, ...orgEnrich.batch!.rateWindows];
+    for (const w of all) {
       expect(w.limit).toBeGreaterThan(0);
       expect([MINUTE, 3_600_000, DAY]).toContain(w.windowMs);
     }
@@ -149,6 +153,13 @@ describe('apollo adapter over HTTP', () => {
     const before = r.sim.state.billing.events.length;
     const res = await apolloAdapter.call('people_match', c.lookup, r.ctx);
     expect(res).toMatchObject({ outcome: 'hit', httpStatus: 200, billed: true });
+    // The simulator answers in Apollo's shape: nothing the schema does not know, nothing missing.
+    expect(res.drift).toBeUndefined();
+    expect(res.quota?.map((q) => [q.windowMs, q.limit])).toEqual([
+      [MINUTE, 1_000],
+      [HOUR, 6_000],
+      [DAY, 50_000],
+    ]);
     const p = res.profile!;
     const w = c.person;
     expect(p.work_email?.value).toBe(w.email);
@@ -204,7 +215,9 @@ describe('apollo adapter over HTTP', () => {
       if (form === 'stub') expect(body.person).not.toHaveProperty('id');
 
       const res = await apolloAdapter.call('people_match', c.lookup, r.ctx);
-      expect(res).toEqual({ outcome: 'miss', httpStatus: 200, billed: false });
+      expect(res).toMatchObject({ outcome: 'miss', httpStatus: 200, billed: false });
+      expect(res.profile).toBeUndefined();
+      expect(res.drift).toBeUndefined();
     }
     const unknown = peopleMatch.lookup({ email: 'nobody.here@nowhere-apollo.example' })!;
     expect((await apolloAdapter.call('people_match', unknown, r.ctx)).outcome).toBe('miss');
@@ -236,7 +249,9 @@ describe('apollo adapter over HTTP', () => {
     const raw = await fetch(`${r.server.url}/api/v1/organizations/enrich?domain=${missDomain}`, { headers: { 'x-api-key': KEY } });
     expect(await raw.json()).toEqual({});
     const miss = await apolloAdapter.call('organization_enrich', orgEnrich.lookup({ domain: missDomain })!, r.ctx);
-    expect(miss).toEqual({ outcome: 'miss', httpStatus: 200, billed: false });
+    expect(miss).toMatchObject({ outcome: 'miss', httpStatus: 200, billed: false });
+    expect(miss.profile).toBeUndefined();
+    expect(miss.drift).toBeUndefined();
     expect(r.sim.state.billing.events.slice(before).map((e) => e.lookup)).toEqual([`domain:${d}`]);
   });
 
@@ -399,6 +414,193 @@ describe('apollo rate windows', () => {
   });
 });
 
+describe('apollo organizations/bulk_enrich', () => {
+  let r: Running;
+  beforeAll(async () => {
+    r = await startSim();
+  });
+
+  it('the simulator leaves misses out of `organizations`; the adapter pairs by domain, in order, billing each hit once', async () => {
+    const picks = [true, false, true, true, false, false, true, false].map((known) => ({ known, domain: takeDomain(known) }));
+    const raw = await fetch(`${r.server.url}/api/v1/organizations/bulk_enrich`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ domains: [takeDomain(false), takeDomain(true)] }),
+    });
+    const body = (await raw.json()) as { organizations: { primary_domain: string }[]; missing_records: number; total_requested_domains: number };
+    expect(raw.status).toBe(200);
+    expect(body).toMatchObject({ total_requested_domains: 2, missing_records: 1 });
+    expect(body.organizations).toHaveLength(1);
+
+    const before = r.sim.state.billing.events.length;
+    const results = await apolloAdapter.callBatch!('organization_enrich', picks.map((p) => orgEnrich.lookup({ domain: p.domain })!), r.ctx);
+    expect(results.map((x) => [x.outcome, x.billed])).toEqual(picks.map((p) => (p.known ? ['hit', true] : ['miss', false])));
+    picks.forEach((p, i) => {
+      if (!p.known) return;
+      const co = companyFor(p.domain);
+      expect(results[i]?.profile?.company_domain?.value).toBe(p.domain);
+      expect(results[i]?.profile?.company_name?.value).toBe(co.name);
+      expect(results[i]?.profile?.employee_count?.value).toBe(String(co.employees));
+      // Bulk answers carry no technology_names (as observed on Apollo): nothing invented.
+      expect(results[i]?.profile?.tech_stack).toBeUndefined();
+    });
+    expect(results.every((x) => x.drift === undefined && x.quota?.length === 3)).toBe(true);
+    const billed = r.sim.state.billing.events.slice(before);
+    expect(billed.map((e) => e.lookup)).toEqual(picks.filter((p) => p.known).map((p) => `domain:${p.domain}`));
+    expect(billed.every((e) => e.operation === 'organization_enrich' && e.credits === 1)).toBe(true);
+    const sent = r.sim.state.requests.filter((q) => q.path === '/api/v1/organizations/bulk_enrich').at(-1);
+    expect((sent?.body as { domains: string[] }).domains).toEqual(picks.map((p) => p.domain));
+  });
+
+  it('rejects more than 10 domains with 422; the adapter sends chunks of ≤10 and maps 23 lookups back', async () => {
+    const eleven = Array.from({ length: 11 }, (_, i) => `x${i}.oversized.example`);
+    for (const init of [
+      { url: `${r.server.url}/api/v1/organizations/bulk_enrich`, body: JSON.stringify({ domains: eleven }) },
+      { url: `${r.server.url}/api/v1/organizations/bulk_enrich?${eleven.map((d) => `domains[]=${d}`).join('&')}`, body: undefined },
+    ]) {
+      const raw = await fetch(init.url, {
+        method: 'POST',
+        headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+        body: init.body,
+      });
+      expect(raw.status).toBe(422);
+      expect(((await raw.json()) as { error: string }).error).toMatch(/10/);
+    }
+
+    const picks = Array.from({ length: 23 }, (_, i) => {
+      const known = i % 4 !== 1;
+      return { known, domain: takeDomain(known) };
+    });
+    const reqBefore = r.sim.state.requests.length;
+    const before = r.sim.state.billing.events.length;
+    const results = await apolloAdapter.callBatch!('organization_enrich', picks.map((p) => orgEnrich.lookup({ domain: p.domain })!), r.ctx);
+    expect(results.map((x) => x.outcome)).toEqual(picks.map((p) => (p.known ? 'hit' : 'miss')));
+    expect(results.map((x) => x.profile?.company_domain?.value)).toEqual(picks.map((p) => (p.known ? p.domain : undefined)));
+    const sent = r.sim.state.requests.slice(reqBefore).filter((q) => q.path === '/api/v1/organizations/bulk_enrich');
+    expect(sent.map((q) => (q.body as { domains: unknown[] }).domains.length)).toEqual([10, 10, 3]);
+    expect(sent.every((q) => q.status === 200)).toBe(true);
+    expect(r.sim.state.billing.events.length - before).toBe(picks.filter((p) => p.known).length);
+  });
+
+  it('a domain asked twice in one batch is sent once and billed once; a lookup without a domain is not sent', async () => {
+    const d = takeDomain(true);
+    const lookup = orgEnrich.lookup({ domain: d })!;
+    const before = r.sim.state.billing.events.length;
+    const results = await apolloAdapter.callBatch!(
+      'organization_enrich',
+      [lookup, { key: 'domain:', params: {} }, orgEnrich.lookup({ domain: `https://www.${d}/about` })!],
+      r.ctx,
+    );
+    expect(results.map((x) => [x.outcome, x.billed])).toEqual([
+      ['hit', true],
+      ['invalid_input', false],
+      ['hit', false],
+    ]);
+    expect(results[2]?.profile).toEqual(results[0]?.profile);
+    expect(r.sim.state.billing.events.slice(before).map((e) => e.lookup)).toEqual([`domain:${d}`]);
+    const sent = r.sim.state.requests.filter((q) => q.path === '/api/v1/organizations/bulk_enrich').at(-1);
+    expect((sent?.body as { domains: string[] }).domains).toEqual([d]);
+  });
+});
+
+describe('apollo connection test (GET /auth/health)', () => {
+  it('a good key is ok; a bad key gets 200 is_logged_in:false → invalid_key; free and outside every window', async () => {
+    // One request per day on organizations/enrich: a health check must not use it up.
+    const r = await startSim({ rateLimits: { 'organizations/enrich': { day: 1 } } });
+    const raw = await fetch(`${r.server.url}/api/v1/auth/health`, { headers: { 'x-api-key': WRONG_KEY } });
+    expect(raw.status).toBe(200);
+    expect(await raw.json()).toEqual({ healthy: true, is_logged_in: false });
+
+    const ok = await apolloAdapter.testConnection(r.ctx);
+    expect(ok).toMatchObject({ ok: true, status: 'ok', httpStatus: 200, checked: 'GET /auth/health' });
+    expect(ok.message).toMatch(/accepted/);
+    const bad = await apolloAdapter.testConnection({ ...r.ctx, apiKey: WRONG_KEY });
+    expect(bad).toMatchObject({ ok: false, status: 'invalid_key', httpStatus: 200 });
+    expect(bad.message).not.toContain(WRONG_KEY);
+    for (let i = 0; i < 3; i++) await apolloAdapter.testConnection(r.ctx);
+
+    expect(r.sim.state.billing.events).toEqual([]);
+    const hit = await apolloAdapter.call('organization_enrich', orgEnrich.lookup({ domain: takeDomain(true) })!, r.ctx);
+    expect(hit.outcome).toBe('hit');
+    expect(hit.quota?.find((q) => q.windowMs === DAY)).toMatchObject({ remaining: 0, limit: 1 });
+  });
+
+  it('a bad key answered 401 (the other reported behaviour) is invalid_key too; no answer is unreachable', async () => {
+    const r = await startSim({ healthBadKey: 'unauthorized' });
+    const bad = await apolloAdapter.testConnection({ ...r.ctx, apiKey: WRONG_KEY });
+    expect(bad).toMatchObject({ ok: false, status: 'invalid_key', httpStatus: 401 });
+    expect((await apolloAdapter.testConnection(r.ctx)).status).toBe('ok');
+
+    r.sim.state.faults.force('reset');
+    const down = await apolloAdapter.testConnection(r.ctx);
+    expect(down).toMatchObject({ ok: false, status: 'unreachable', httpStatus: 0 });
+  });
+});
+
+describe('apollo quota and schema drift', () => {
+  it('reports each window the headers describe: remaining, limit, and the next clock boundary', async () => {
+    const r = await startSim({ rateLimits: { 'organizations/enrich': { minute: 40, hour: 90, day: 700 } } });
+    const t0 = Date.now();
+    const first = await apolloAdapter.call('organization_enrich', orgEnrich.lookup({ domain: takeDomain(false) })!, r.ctx);
+    const second = await apolloAdapter.call('organization_enrich', orgEnrich.lookup({ domain: takeDomain(true) })!, r.ctx);
+    const t1 = Date.now();
+    expect(first.quota?.map((q) => [q.windowMs, q.remaining, q.limit])).toEqual([
+      [MINUTE, 39, 40],
+      [HOUR, 89, 90],
+      [DAY, 699, 700],
+    ]);
+    expect(second.quota?.map((q) => q.remaining)).toEqual([38, 88, 698]);
+    for (const q of second.quota ?? []) expect([nextBoundary(t0, q.windowMs), nextBoundary(t1, q.windowMs)]).toContain(q.resetAt);
+
+    // Errors carry it too: a bad-input 422 still counted against the windows.
+    const bad = await apolloAdapter.call('organization_enrich', { key: 'domain:x', params: { domain: 'not a domain' } }, r.ctx);
+    expect(bad).toMatchObject({ outcome: 'invalid_input', httpStatus: 422 });
+    expect(bad.quota?.[0]?.remaining).toBe(37);
+  });
+
+  it('apolloQuota derives remaining from limit − usage and ignores garbage', () => {
+    const now = Date.UTC(2026, 4, 5, 13, 27, 41);
+    expect(apolloQuota(new Headers({ 'x-rate-limit-hourly': '600', 'x-hourly-usage': '12' }), now)).toEqual([
+      { windowMs: HOUR, remaining: 588, limit: 600, resetAt: Date.UTC(2026, 4, 5, 14) },
+    ]);
+    expect(apolloQuota(new Headers({ 'x-minute-requests-left': 'lots', 'x-rate-limit-minute': '50' }), now)).toBeUndefined();
+    expect(apolloQuota(new Headers(), now)).toBeUndefined();
+  });
+
+  it('an unknown key in the answer is reported as drift; the hit still goes through', async () => {
+    const r = await startSim({ answerDrift: { add: { 'person.shiny_new_field': 1, 'person.organization.brand_new': 'x', surprise: true } } });
+    const c = takeHit();
+    const res = await apolloAdapter.call('people_match', c.lookup, r.ctx);
+    expect(res).toMatchObject({ outcome: 'hit', billed: true });
+    expect(res.profile?.job_title?.value).toBe(c.person.title);
+    expect(res.drift).toEqual({ unknown: ['person.organization.brand_new', 'person.shiny_new_field', 'surprise'], missing: [] });
+  });
+
+  it('a dropped expected key is reported missing (single, bulk and organizations bulk), set over the admin route', async () => {
+    const r = await startSim();
+    const setDrift = (drift: object) =>
+      fetch(`${r.server.url}/__sandbox/apollo/drift`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(drift) });
+
+    await setDrift({ drop: ['person'] });
+    const miss = await apolloAdapter.call('people_match', takeMiss('null').lookup, r.ctx);
+    expect(miss).toMatchObject({ outcome: 'miss', billed: false, drift: { unknown: [], missing: ['person'] } });
+
+    await setDrift({ add: { 'matches[].organization.shiny': 1 } });
+    const bulk = await apolloAdapter.callBatch!('people_match', [takeHit().lookup, takeHit().lookup], r.ctx);
+    expect(bulk.map((x) => [x.outcome, x.drift])).toEqual([
+      ['hit', { unknown: ['matches[].organization.shiny'], missing: [] }],
+      ['hit', { unknown: ['matches[].organization.shiny'], missing: [] }],
+    ]);
+
+    await setDrift({ drop: ['organizations'] });
+    const orgs = await apolloAdapter.callBatch!('organization_enrich', [orgEnrich.lookup({ domain: takeDomain(false) })!], r.ctx);
+    expect(orgs[0]).toMatchObject({ outcome: 'miss', drift: { unknown: [], missing: ['organizations'] } });
+
+    await setDrift({});
+    expect((await apolloAdapter.call('people_match', takeHit().lookup, r.ctx)).drift).toBeUndefined();
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Answers the simulator does not give: a scripted stand-in server that also records what was sent.
 
@@ -507,5 +709,73 @@ describe('apollo adapter error mapping (scripted answers)', () => {
       ['hit', true],
     ]);
     expect(res[1]?.profile?.job_title?.value).toBe('CTO');
+  });
+
+  it('bulk_enrich: sends domains[] and the JSON body, pairs organizations by primary_domain whatever their order', async () => {
+    const ls = ['acme.example', 'globex.example', 'initech.example'].map((d) => orgEnrich.lookup({ domain: d })!);
+    s.next.push({
+      status: 200,
+      body: JSON.stringify({
+        status: 'success',
+        missing_records: 1,
+        organizations: [
+          { id: 'i', name: 'Initech', primary_domain: 'initech.example' },
+          null,
+          { id: 'a', name: 'Acme', website_url: 'http://www.acme.example' },
+        ],
+      }),
+      headers: { 'x-minute-requests-left': '7', 'x-rate-limit-minute': '10' },
+    });
+    const res = await apolloAdapter.callBatch!('organization_enrich', ls, ctx);
+    expect(res.map((x) => [x.outcome, x.billed, x.profile?.company_name?.value])).toEqual([
+      ['hit', true, 'Acme'],
+      ['miss', false, undefined],
+      ['hit', true, 'Initech'],
+    ]);
+    expect(res[0]?.quota).toEqual([{ windowMs: MINUTE, remaining: 7, limit: 10, resetAt: expect.any(Number) }]);
+    const seen = s.seen.at(-1)!;
+    expect(seen.url).toBe('/api/v1/organizations/bulk_enrich?domains[]=acme.example&domains[]=globex.example&domains[]=initech.example');
+    expect(JSON.parse(seen.body)).toEqual({ domains: ['acme.example', 'globex.example', 'initech.example'] });
+  });
+
+  it('bulk_enrich: an organization under another domain is paired by elimination, or counted as billed when it cannot be', async () => {
+    const ls = ['acme.example', 'globex.example'].map((d) => orgEnrich.lookup({ domain: d })!);
+    s.next.push({
+      status: 200,
+      body: JSON.stringify({ organizations: [{ id: 'a', name: 'Acme', primary_domain: 'acme.example' }, { id: 'g', name: 'Globex Corp', primary_domain: 'globex.com' }] }),
+    });
+    const one = await apolloAdapter.callBatch!('organization_enrich', ls, ctx);
+    expect(one.map((x) => [x.outcome, x.billed, x.profile?.company_name?.value])).toEqual([
+      ['hit', true, 'Acme'],
+      ['hit', true, 'Globex Corp'],
+    ]);
+
+    const three = ['a.example', 'b.example', 'c.example'].map((d) => orgEnrich.lookup({ domain: d })!);
+    s.next.push({
+      status: 200,
+      body: JSON.stringify({ organizations: [{ id: 'x', name: 'X', primary_domain: 'x.com' }, { id: 'y', name: 'Y', primary_domain: 'y.com' }] }),
+    });
+    const lost = await apolloAdapter.callBatch!('organization_enrich', three, ctx);
+    expect(lost.map((x) => x.outcome)).toEqual(['miss', 'miss', 'miss']);
+    // Two records were paid for: two lookups carry the cost, none carries a stranger's data.
+    expect(lost.filter((x) => x.billed)).toHaveLength(2);
+    expect(lost.every((x) => x.profile === undefined)).toBe(true);
+  });
+
+  it('bulk_enrich: an unreadable 200 is a billed miss for every lookup, with the drift that explains it', async () => {
+    s.next.push({ status: 200, body: JSON.stringify({ status: 'success', orgs: [] }) });
+    const res = await apolloAdapter.callBatch!('organization_enrich', [orgEnrich.lookup({ domain: 'acme.example' })!], ctx);
+    expect(res[0]).toMatchObject({ outcome: 'miss', billed: true, drift: { unknown: ['orgs'], missing: ['organizations'] } });
+  });
+
+  it('testConnection maps a 403, a 429 and an odd health body', async () => {
+    s.next.push({ status: 403, body: '{"error":"api/v1/auth/health is not accessible with this api_key","error_code":"API_INACCESSIBLE"}' });
+    expect(await apolloAdapter.testConnection(ctx)).toMatchObject({ ok: false, status: 'forbidden', httpStatus: 403 });
+    s.next.push({ status: 429, body: '{"message":"The maximum number of api calls allowed for api/v1/auth/health is 5 times per minute."}' });
+    expect(await apolloAdapter.testConnection(ctx)).toMatchObject({ ok: false, status: 'rate_limited', httpStatus: 429 });
+    s.next.push({ status: 200, body: '{"status":"fine"}' });
+    expect(await apolloAdapter.testConnection(ctx)).toMatchObject({ ok: false, status: 'error', httpStatus: 200 });
+    expect(s.seen.at(-1)?.url).toBe('/api/v1/auth/health');
+    expect(s.seen.at(-1)?.headers['x-api-key']).toBe(KEY);
   });
 });

@@ -3,7 +3,7 @@
 // for the same input, and only emits canonical fields with non-empty values and confidences in [0, 1].
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { interpretHunterResponse } from '../../server/vendors/hunter/adapter.ts';
+import { hunterAdapter, interpretHunterResponse } from '../../server/vendors/hunter/adapter.ts';
 import {
   companyResponse,
   finderResponse,
@@ -169,5 +169,59 @@ describe('hunter normalizers (property tests)', () => {
     expect((parsed as Record<string, unknown>)['extra']).toBe(true);
     const r = interpretHunterResponse('email_finder', 200, { data: { email: 'Ada@Acme.com', score: '85' } });
     expect(r.profile?.work_email).toEqual({ value: 'ada@acme.com', confidence: 0.85 });
+  });
+});
+
+/** The same object with its keys in reverse order, recursively. */
+function reversedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(reversedKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversedKeys(x)]));
+  return v;
+}
+
+describe('hunter drift and lookups (property tests)', () => {
+  for (const { op, arb } of cases) {
+    it(`${op}: drift lists sorted paths and (below its cap) does not depend on key order`, () => {
+      fc.assert(
+        fc.property(arb, (body) => {
+          const a = interpretHunterResponse(op, 200, body, undefined, 1_700_000_000_000);
+          const b = interpretHunterResponse(op, 200, reversedKeys(body), undefined, 1_700_000_000_000);
+          const d = a.drift ?? { unknown: [], missing: [] };
+          for (const list of [d.unknown, d.missing]) expect([...list].sort()).toEqual(list);
+          if (d.unknown.length + d.missing.length < 40) expect(b.drift).toEqual(a.drift);
+          // `data` is there, so nothing the schema expects is missing.
+          expect(d.missing).toEqual([]);
+        }),
+        RUNS,
+      );
+    });
+  }
+
+  it('lookups are canonical: case, spaces, scheme and www. do not change the key', () => {
+    const ops = hunterAdapter.operations;
+    fc.assert(
+      fc.property(fc.emailAddress(), fc.domain(), fc.boolean(), fc.constantFrom('', 'https://', 'http://www.', 'WWW.'), (email, domain, upper, prefix) => {
+        const up = (x: string) => (upper ? x.toUpperCase() : x);
+        expect(ops.email_verifier?.lookup({ email: ` ${up(email)} ` })?.key).toBe(ops.email_verifier?.lookup({ email })?.key);
+        expect(ops.people_find?.lookup({ email: up(email) })?.key).toBe(ops.people_find?.lookup({ email })?.key);
+        expect(ops.companies_find?.lookup({ domain: `${prefix}${up(domain)}/` })?.key).toBe(ops.companies_find?.lookup({ domain })?.key);
+        const finder = ops.email_finder?.lookup({ first_name: 'Ada', last_name: 'Lovelace', domain });
+        expect(ops.email_finder?.lookup({ first_name: up('ada'), last_name: up('lovelace'), domain: `${prefix}${up(domain)}` })?.key).toBe(finder?.key);
+      }),
+      RUNS,
+    );
+  });
+
+  it('an unknown key and a missing `data` are drift; keys Hunter is known to send are not', () => {
+    expect(interpretHunterResponse('email_verifier', 200, { data: { status: 'valid', _deprecation_notice: 'x' }, meta: {} }).drift).toBeUndefined();
+    expect(interpretHunterResponse('companies_find', 200, { data: { name: 'Acme', twitter: { id: 1, bio: 'b' }, metrics: { raised: 3 } } }).drift).toBeUndefined();
+    expect(interpretHunterResponse('email_finder', 200, { data: { email: 'a@b.co', score: 90, novel: 1 } }).drift).toEqual({
+      unknown: ['data.novel'],
+      missing: [],
+    });
+    expect(interpretHunterResponse('people_find', 200, { result: {} })).toMatchObject({
+      outcome: 'transient',
+      drift: { unknown: ['result'], missing: ['data'] },
+    });
   });
 });

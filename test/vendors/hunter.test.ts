@@ -8,7 +8,7 @@ import type { HunterSim, HunterSimOptions } from '../../sandbox/vendors/hunter.t
 import type { RunningServer } from '../../sandbox/vendors/common.ts';
 import { companyFor, generateContacts, personByName } from '../../sandbox/world.ts';
 import type { WorldPerson } from '../../sandbox/world.ts';
-import { hunterAdapter, interpretHunterResponse, nextUtcMonthStart } from '../../server/vendors/hunter/adapter.ts';
+import { hunterAdapter, hunterCreditsLeft, interpretHunterResponse, nextUtcMonthStart } from '../../server/vendors/hunter/adapter.ts';
 import type { CallContext, ContactFacts, Lookup, VendorResult } from '../../server/vendors/types.ts';
 
 const KEY = 'hunter-test-key-0001';
@@ -185,6 +185,11 @@ describe('hunter simulator + adapter over HTTP', () => {
 
     const company = await call('companies_find', factsOf(p), ctx);
     expect(company).toMatchObject({ outcome: 'hit', httpStatus: 200, billed: true });
+    // The simulator answers in Hunter's shapes: no drift; Hunter sends no window headers: no quota.
+    for (const r of [finder, verifier, people, company]) {
+      expect(r.drift).toBeUndefined();
+      expect(r.quota).toBeUndefined();
+    }
     const c = companyFor(p.company.domain);
     expect(company.profile?.company_name?.value).toBe(c.name);
     expect(company.profile?.industry?.value).toBe(c.industry);
@@ -383,6 +388,109 @@ describe('hunter simulator + adapter over HTTP', () => {
     await fetch(`${url}/__sandbox/reset`, { method: 'POST' });
     expect(sim.state.creditTenthsUsed.size).toBe(0);
     expect(sim.state.billing.snapshot().billedCalls).toBe(0);
+  });
+});
+
+describe('hunter connection test (GET /v2/account)', () => {
+  it('a good key is ok with the credits left; a bad key is invalid_key; the check is free and outside the windows', async () => {
+    const { sim, ctx, url } = await start({ creditsPerKey: 50, limits: { general: { perSecond: 1, perMinute: 2 } } });
+    expect((await call('email_finder', factsOf(person(0)), ctx)).outcome).toBe('hit'); // 1 credit
+    expect((await call('companies_find', factsOf(person(0)), ctx)).outcome).toBe('hit'); // 0.2 credit
+
+    const raw = await fetch(`${url}/v2/account`, { headers: { 'X-API-KEY': KEY } });
+    const body = (await raw.json()) as { data: { requests: { credits: { used: number; available: number } }; plan_name: string } };
+    expect(body.data.requests.credits).toEqual({ used: 1.2, available: 50 });
+    for (const [name] of raw.headers) expect(name).not.toMatch(/ratelimit|rate-limit|retry-after/i);
+
+    for (let i = 0; i < 4; i++) {
+      const ok = await hunterAdapter.testConnection(ctx);
+      expect(ok).toMatchObject({ ok: true, status: 'ok', httpStatus: 200, creditsRemaining: 48, checked: 'GET /account' });
+      expect(ok.message).toMatch(/Growth plan, 48 credits left until \d{4}-\d{2}-01/);
+    }
+    const bad = await hunterAdapter.testConnection({ ...ctx, apiKey: 'hunter-test-key-bad0' });
+    expect(bad).toMatchObject({ ok: false, status: 'invalid_key', httpStatus: 401 });
+    expect(bad.creditsRemaining).toBeUndefined();
+    expect(bad.message).not.toContain('hunter-test-key-bad0');
+
+    // Four checks within a second under a 1/s general window: none was refused, nothing was billed.
+    expect(sim.state.billing.snapshot().credits).toBeCloseTo(1.2);
+    expect(sim.state.limitSignals).toBe(0);
+  });
+
+  it('a plan with nothing left is no_credits (0 left); a connection cut is unreachable', async () => {
+    const { sim, ctx } = await start({ creditsPerKey: 1 });
+    expect((await call('email_finder', factsOf(person(0)), ctx)).outcome).toBe('hit');
+    expect((await call('email_finder', factsOf(person(1)), ctx)).outcome).toBe('quota_exhausted');
+    const none = await hunterAdapter.testConnection(ctx);
+    expect(none).toMatchObject({ ok: false, status: 'no_credits', httpStatus: 200, creditsRemaining: 0 });
+
+    sim.state.faults.force('reset');
+    expect(await hunterAdapter.testConnection(ctx)).toMatchObject({ ok: false, status: 'unreachable', httpStatus: 0 });
+  });
+
+  it('hunterCreditsLeft prefers `remaining`, falls back to available − used, and to searches on legacy plans', () => {
+    const acc = (requests: unknown) => ({ data: { plan_name: 'Starter', requests } });
+    expect(hunterCreditsLeft(acc({ credits: { used: 320, available: 500, remaining: 200 } }))).toBe(200);
+    expect(hunterCreditsLeft(acc({ credits: { used: 320.4, available: 500 } }))).toBe(179);
+    expect(hunterCreditsLeft(acc({ searches: { used: '10', available: '25' }, verifications: { used: 0, available: 50 } }))).toBe(15);
+    expect(hunterCreditsLeft(acc({ credits: { used: 900, available: 500 } }))).toBe(0);
+    expect(hunterCreditsLeft(acc(null))).toBeUndefined();
+    expect(hunterCreditsLeft({ errors: [] })).toBeUndefined();
+  });
+
+  it('maps Hunter\'s 403 (rate limit) and 429 (quota) on the account check, and sends the key in the header only', async () => {
+    const answers = [
+      { status: 403, body: { errors: [{ id: 'too_many_requests', code: 403, details: 'slow down' }] } },
+      { status: 429, body: { errors: [{ id: 'too_many_requests', code: 429, details: 'quota' }] } },
+      { status: 503, body: { errors: [] } },
+    ];
+    const seen: { url: string; key: string | undefined }[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push({ url: req.url ?? '', key: req.headers['x-api-key'] as string | undefined });
+      const a = answers.shift()!;
+      res.writeHead(a.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(a.body));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const ctx: CallContext = { apiKey: KEY, baseUrl: `http://127.0.0.1:${port}/v2/`, timeoutMs: 2_000 };
+      expect(await hunterAdapter.testConnection(ctx)).toMatchObject({ ok: false, status: 'rate_limited', httpStatus: 403 });
+      expect(await hunterAdapter.testConnection(ctx)).toMatchObject({ ok: false, status: 'no_credits', httpStatus: 429 });
+      expect(await hunterAdapter.testConnection(ctx)).toMatchObject({ ok: false, status: 'error', httpStatus: 503 });
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    expect(seen.map((x) => x.url)).toEqual(['/v2/account', '/v2/account', '/v2/account']);
+    expect(seen.every((x) => x.key === KEY)).toBe(true);
+  });
+});
+
+describe('hunter schema drift', () => {
+  it('an unknown key is reported on a hit, which still goes through', async () => {
+    const { ctx } = await start({ answerDrift: { add: { 'data.shiny_new_field': 1, 'data.employment.team': 'x' } } });
+    const r = await call('people_find', factsOf(person(0)), ctx);
+    expect(r).toMatchObject({ outcome: 'hit', billed: true });
+    expect(r.profile?.job_title?.value).toBe(person(0).title);
+    expect(r.drift).toEqual({ unknown: ['data.employment.team', 'data.shiny_new_field'], missing: [] });
+  });
+
+  it('a dropped `data` is reported missing and the answer is not taken as a hit (admin route)', async () => {
+    const { sim, ctx, url } = await start();
+    await fetch(`${url}/__sandbox/hunter/drift`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ drop: ['data'], add: { 'meta.extra': true } }),
+    });
+    const r = await call('email_verifier', factsOf(person(0)), ctx);
+    expect(r).toMatchObject({ outcome: 'transient', httpStatus: 200, billed: false, drift: { unknown: [], missing: ['data'] } });
+    // Error answers are left alone: a 404 miss carries no drift.
+    const miss = await hunterAdapter.call('companies_find', { key: 'domain:gmail.com', params: { domain: 'gmail.com' } }, ctx);
+    expect(miss).toMatchObject({ outcome: 'miss', httpStatus: 404 });
+    expect(miss.drift).toBeUndefined();
+
+    sim.state.answerDrift = {};
+    expect((await call('email_verifier', factsOf(person(1)), ctx)).drift).toBeUndefined();
   });
 });
 

@@ -1,22 +1,31 @@
 // Apollo (https://api.apollo.io/api/v1): people match (single and bulk of ≤10) and organization
-// enrichment. Facts from VENDORS.md "Apollo":
+// enrichment (single and bulk of ≤10). Facts from VENDORS.md "Apollo" and public integrations:
 // - auth: `x-api-key` header (the key never goes into the URL or the body);
 // - a miss is 200 with `person: null`, or a stub with `match_confidence: "none"` and no id; an
 //   organization miss is 200 `{}`; misses are free, a returned record costs 1 credit;
 // - 401 bad key; 403 the endpoint needs a master key; 402 or a 422 about credits: credits used up;
 // - 429 names the window that was hit ("… is N times per minute|hour|day") and sends no Retry-After:
-//   wait for that window's clock boundary. `x-minute-requests-left`, `x-hourly-requests-left` and
-//   `x-24-hour-requests-left` report what is left in each window.
+//   wait for that window's clock boundary. Every answer carries, per window (minute, hour, 24 hours),
+//   `x-rate-limit-*` (the limit), `x-*-usage` and `x-*-requests-left`: read into `quota`;
+// - `POST /organizations/bulk_enrich` answers `{"organizations": [...], "missing_records", …}` with the
+//   misses left out, so its answers are paired with the requested domains by domain;
+// - `GET /auth/health` is free; it answers `{"healthy": true, "is_logged_in": true}` for a good key,
+//   and, as reported, 200 with `is_logged_in: false` for a bad one (some reports say 401: both handled).
+import type { z } from 'zod';
+import { driftIfAny } from '../drift.ts';
 import { failureResult, unexpectedStatus, vendorFetch } from '../http.ts';
 import type { VendorHttpResponse } from '../http.ts';
 import { nameKey, normalizeDomain, normalizeEmail, normalizeLinkedinUrl, normalizeName } from '../normalize.ts';
 import type {
   BillingRule,
   CallContext,
+  ConnectionTest,
   ContactFacts,
   Lookup,
   OperationSpec,
+  QuotaReport,
   RateWindow,
+  SchemaDrift,
   VendorAdapter,
   VendorResult,
 } from '../types.ts';
@@ -26,12 +35,19 @@ import {
   normalizeApolloOrganization,
   normalizeApolloPerson,
 } from './normalize.ts';
-import { apolloErrorBody, bulkMatchResponse, organizationEnrichResponse, peopleMatchResponse } from './schemas.ts';
-import type { ApolloPerson } from './schemas.ts';
+import {
+  apolloErrorBody,
+  authHealthResponse,
+  bulkEnrichResponse,
+  bulkMatchResponse,
+  organizationEnrichResponse,
+  peopleMatchResponse,
+} from './schemas.ts';
+import type { ApolloOrganization, ApolloPerson } from './schemas.ts';
 
 export const APOLLO_BASE_URL = 'https://api.apollo.io/api/v1';
 
-/** The largest `details` array `people/bulk_match` accepts. */
+/** The largest `details` array `people/bulk_match` (and `domains` array `organizations/bulk_enrich`) accepts. */
 export const APOLLO_BULK_MAX = 10;
 
 const MINUTE = 60_000;
@@ -61,6 +77,11 @@ export const APOLLO_DEFAULT_WINDOWS = {
     { limit: 200, windowMs: MINUTE },
     { limit: 600, windowMs: HOUR },
     { limit: 5_000, windowMs: DAY },
+  ],
+  organizations_bulk_enrich: [
+    { limit: 100, windowMs: MINUTE },
+    { limit: 300, windowMs: HOUR },
+    { limit: 2_500, windowMs: DAY },
   ],
 } as const satisfies Record<string, readonly RateWindow[]>;
 
@@ -124,6 +145,7 @@ const operations: Record<string, OperationSpec> = {
     billing: BILLING,
     rateWindows: APOLLO_DEFAULT_WINDOWS.organization_enrich,
     lookup: organizationLookup,
+    batch: { maxSize: APOLLO_BULK_MAX, rateWindows: APOLLO_DEFAULT_WINDOWS.organizations_bulk_enrich },
   },
 };
 
@@ -145,11 +167,42 @@ function windowNamedIn(message: string): number | undefined {
   return DAY;
 }
 
-const LEFT_HEADERS: readonly [string, number][] = [
-  ['x-minute-requests-left', MINUTE],
-  ['x-hourly-requests-left', HOUR],
-  ['x-24-hour-requests-left', DAY],
+/** Apollo's per-window headers: the limit, what was used and what is left, for each window. */
+const WINDOW_HEADERS: readonly { windowMs: number; limit: string; usage: string; left: string }[] = [
+  { windowMs: MINUTE, limit: 'x-rate-limit-minute', usage: 'x-minute-usage', left: 'x-minute-requests-left' },
+  { windowMs: HOUR, limit: 'x-rate-limit-hourly', usage: 'x-hourly-usage', left: 'x-hourly-requests-left' },
+  { windowMs: DAY, limit: 'x-rate-limit-24-hour', usage: 'x-24-hour-usage', left: 'x-24-hour-requests-left' },
 ];
+
+/** A whole, finite, non-negative header value; undefined when absent or not a number. */
+function headerCount(headers: Headers, name: string): number | undefined {
+  const raw = headers.get(name)?.trim();
+  if (!raw || !/^-?\d+(\.\d+)?$/.test(raw)) return undefined;
+  const n = Math.floor(Number(raw));
+  return Number.isFinite(n) ? Math.max(0, n) : undefined;
+}
+
+/**
+ * What Apollo says is left of each window of the endpoint just called, or undefined when it sent no
+ * window headers. `remaining` is `x-*-requests-left` (or limit − usage); the window resets at its
+ * next clock boundary (the day at UTC midnight), as the 429 handling assumes.
+ */
+export function apolloQuota(headers: Headers, now = Date.now()): QuotaReport[] | undefined {
+  const out: QuotaReport[] = [];
+  for (const h of WINDOW_HEADERS) {
+    const limit = headerCount(headers, h.limit);
+    const usage = headerCount(headers, h.usage);
+    const left = headerCount(headers, h.left) ?? (limit !== undefined && usage !== undefined ? Math.max(0, limit - usage) : undefined);
+    if (left === undefined) continue;
+    out.push({
+      windowMs: h.windowMs,
+      remaining: left,
+      ...(limit !== undefined && limit > 0 ? { limit } : {}),
+      resetAt: nextBoundary(now, h.windowMs),
+    });
+  }
+  return out.length ? out : undefined;
+}
 
 /**
  * When to call again after a 429: the boundary of the window the message names, pushed to the
@@ -160,9 +213,9 @@ export function apolloRetryAt(message: string, headers: Headers, now = Date.now(
   let retryAt = 0;
   const named = windowNamedIn(message);
   if (named) retryAt = nextBoundary(now, named);
-  for (const [header, windowMs] of LEFT_HEADERS) {
-    const left = headers.get(header);
-    if (left !== null && left.trim() !== '' && Number(left) <= 0) retryAt = Math.max(retryAt, nextBoundary(now, windowMs));
+  for (const h of WINDOW_HEADERS) {
+    const left = headers.get(h.left);
+    if (left !== null && left.trim() !== '' && Number(left) <= 0) retryAt = Math.max(retryAt, nextBoundary(now, h.windowMs));
   }
   const retryAfter = Number(headers.get('retry-after'));
   if (Number.isFinite(retryAfter) && retryAfter > 0) retryAt = Math.max(retryAt, now + retryAfter * 1000);
@@ -186,8 +239,25 @@ function errorText(res: VendorHttpResponse, apiKey: string): string {
 
 const CREDITS_RE = /credit|insufficient|exhausted|quota|upgrade your plan to (?:get|buy) more/i;
 
+/** `quota` from the answer's window headers, to spread into a result. */
+function quotaOf(res: VendorHttpResponse): { quota?: QuotaReport[] } {
+  const quota = apolloQuota(res.headers);
+  return quota ? { quota } : {};
+}
+
+/** `drift` of a 200 JSON body against the schema meant to read it, to spread into a result. */
+function driftOf(schema: z.ZodType, res: VendorHttpResponse): { drift?: SchemaDrift } {
+  if (res.json === null) return {};
+  const drift = driftIfAny(schema, res.json);
+  return drift ? { drift } : {};
+}
+
 /** Non-200 answers. Nothing here is billed: Apollo charges only for records it returns. */
 function mapError(res: VendorHttpResponse, apiKey: string): VendorResult {
+  return { ...mapStatus(res, apiKey), ...quotaOf(res) };
+}
+
+function mapStatus(res: VendorHttpResponse, apiKey: string): VendorResult {
   const status = res.status;
   const msg = errorText(res, apiKey);
   const base = { httpStatus: status, billed: false } as const;
@@ -269,9 +339,15 @@ async function peopleMatch(lookup: Lookup, ctx: CallContext): Promise<VendorResu
   );
   if (res.kind !== 'response') return failureResult(res);
   if (res.status !== 200) return mapError(res, ctx.apiKey);
+  const signals = { ...quotaOf(res), ...driftOf(peopleMatchResponse, res) };
   const parsed = peopleMatchResponse.safeParse(res.json);
-  if (!parsed.success) return unreadable(res.status, zodProblem(parsed.error));
-  return personResult(parsed.data.person, res.status);
+  if (!parsed.success) return { ...unreadable(res.status, zodProblem(parsed.error)), ...signals };
+  return { ...personResult(parsed.data.person, res.status), ...signals };
+}
+
+function organizationResult(org: ApolloOrganization | null | undefined, status: number): VendorResult {
+  if (!isApolloOrganization(org)) return { outcome: 'miss', httpStatus: status, billed: false };
+  return { outcome: 'hit', httpStatus: status, billed: true, profile: normalizeApolloOrganization(org) };
 }
 
 async function organizationEnrich(lookup: Lookup, ctx: CallContext): Promise<VendorResult> {
@@ -284,11 +360,10 @@ async function organizationEnrich(lookup: Lookup, ctx: CallContext): Promise<Ven
   );
   if (res.kind !== 'response') return failureResult(res);
   if (res.status !== 200) return mapError(res, ctx.apiKey);
+  const signals = { ...quotaOf(res), ...driftOf(organizationEnrichResponse, res) };
   const parsed = organizationEnrichResponse.safeParse(res.json);
-  if (!parsed.success) return unreadable(res.status, zodProblem(parsed.error));
-  const org = parsed.data.organization;
-  if (!isApolloOrganization(org)) return { outcome: 'miss', httpStatus: res.status, billed: false };
-  return { outcome: 'hit', httpStatus: res.status, billed: true, profile: normalizeApolloOrganization(org) };
+  if (!parsed.success) return { ...unreadable(res.status, zodProblem(parsed.error)), ...signals };
+  return { ...organizationResult(parsed.data.organization, res.status), ...signals };
 }
 
 /** Lower-cased identity strings of a returned person, to pair it with a lookup when order is lost. */
@@ -310,8 +385,11 @@ function identities(p: ApolloPerson): Set<string> {
   return ids;
 }
 
+/** One non-200 or unreadable bulk answer, copied to every lookup of the chunk. */
+const same = (lookups: Lookup[], r: VendorResult): VendorResult[] => lookups.map(() => ({ ...r }));
+
 /** One bulk_match request of ≤ APOLLO_BULK_MAX lookups; results in the order of `lookups`. */
-async function bulkChunk(lookups: Lookup[], ctx: CallContext): Promise<VendorResult[]> {
+async function bulkMatchChunk(lookups: Lookup[], ctx: CallContext): Promise<VendorResult[]> {
   const res = await vendorFetch(
     endpoint(ctx, '/people/bulk_match'),
     { method: 'POST', headers: headers(ctx), body: { details: lookups.map((l) => l.params), ...REVEAL_FLAGS } },
@@ -319,18 +397,16 @@ async function bulkChunk(lookups: Lookup[], ctx: CallContext): Promise<VendorRes
     ctx.signal,
   );
   if (res.kind !== 'response') return lookups.map(() => failureResult(res));
-  if (res.status !== 200) {
-    const r = mapError(res, ctx.apiKey);
-    return lookups.map(() => ({ ...r }));
-  }
+  if (res.status !== 200) return same(lookups, mapError(res, ctx.apiKey));
+  const signals = { ...quotaOf(res), ...driftOf(bulkMatchResponse, res) };
   const parsed = bulkMatchResponse.safeParse(res.json);
-  if (!parsed.success) {
-    const r = unreadable(res.status, zodProblem(parsed.error));
-    return lookups.map(() => ({ ...r }));
-  }
+  if (!parsed.success) return same(lookups, { ...unreadable(res.status, zodProblem(parsed.error)), ...signals });
   const matches = parsed.data.matches;
   if (matches.length === lookups.length) {
-    return matches.map((m) => (m === 'unreadable' ? unreadable(res.status, 'one match entry') : personResult(m, res.status)));
+    return matches.map((m) => ({
+      ...(m === 'unreadable' ? unreadable(res.status, 'one match entry') : personResult(m, res.status)),
+      ...signals,
+    }));
   }
   // Apollo answers in request order with null for misses. If the lengths disagree, pairing by
   // position could hand one contact another person's data: pair by identity instead, and treat a
@@ -339,30 +415,107 @@ async function bulkChunk(lookups: Lookup[], ctx: CallContext): Promise<VendorRes
   const pool = found.map((p) => ({ p, ids: identities(p), used: false }));
   return lookups.map((l) => {
     const hit = pool.find((x) => !x.used && x.ids.has(l.key));
-    if (!hit) return { outcome: 'miss', httpStatus: res.status, billed: false };
+    if (!hit) return { outcome: 'miss', httpStatus: res.status, billed: false, ...signals };
     hit.used = true;
-    return personResult(hit.p, res.status);
+    return { ...personResult(hit.p, res.status), ...signals };
+  });
+}
+
+/** The domain an organization lookup asks for (its `domain` parameter, canonical). */
+const lookupDomain = (l: Lookup): string | undefined => normalizeDomain(l.params.domain);
+
+/**
+ * One organizations/bulk_enrich request of ≤ APOLLO_BULK_MAX lookups (each with a domain); results in
+ * the order of `lookups`. The domains go out once each, as Apollo's documented `domains[]` query
+ * parameters and as the JSON body `{"domains": [...]}` (Apollo reads either; the body, when read,
+ * carries the same list). Apollo leaves misses out of `organizations`, so each organization is paired
+ * with the domain its `primary_domain` (or website) names; a lookup nothing pairs with is a free miss.
+ * Apollo bills one credit per organization returned: an organization that cannot be tied to a domain
+ * was still paid for, so as many unanswered lookups are marked billed (the cost is counted, the data
+ * lost), and a domain asked twice in a chunk is billed once.
+ */
+async function bulkEnrichChunk(lookups: Lookup[], ctx: CallContext): Promise<VendorResult[]> {
+  const domains = [...new Set(lookups.map(lookupDomain).filter((d): d is string => !!d))];
+  const qs = domains.map((d) => `domains[]=${encodeURIComponent(d)}`).join('&');
+  const res = await vendorFetch(
+    endpoint(ctx, `/organizations/bulk_enrich?${qs}`),
+    { method: 'POST', headers: headers(ctx), body: { domains } },
+    ctx.timeoutMs,
+    ctx.signal,
+  );
+  if (res.kind !== 'response') return lookups.map(() => failureResult(res));
+  if (res.status !== 200) return same(lookups, mapError(res, ctx.apiKey));
+  const signals = { ...quotaOf(res), ...driftOf(bulkEnrichResponse, res) };
+  const parsed = bulkEnrichResponse.safeParse(res.json);
+  if (!parsed.success) return same(lookups, { ...unreadable(res.status, zodProblem(parsed.error)), ...signals });
+
+  const wanted = new Set(domains);
+  const byDomain = new Map<string, ApolloOrganization>();
+  const unpaired: ApolloOrganization[] = [];
+  for (const org of parsed.data.organizations) {
+    if (!isApolloOrganization(org)) continue;
+    const d = [normalizeDomain(org.primary_domain), normalizeDomain(org.website_url)].find(
+      (x): x is string => !!x && wanted.has(x) && !byDomain.has(x),
+    );
+    if (d) byDomain.set(d, org);
+    else unpaired.push(org);
+  }
+  const unanswered = domains.filter((d) => !byDomain.has(d));
+  // One organization left over and one domain without an answer: Apollo answered that domain with a
+  // record under another primary domain (a redirect, a parent company's site).
+  const last = unpaired[0];
+  if (unpaired.length === 1 && unanswered.length === 1 && last) {
+    byDomain.set(unanswered[0]!, last);
+    unpaired.length = 0;
+    unanswered.length = 0;
+  }
+  const paidUnpaired = new Set(unanswered.slice(0, unpaired.length));
+  const billedDomains = new Set<string>();
+  return lookups.map((l): VendorResult => {
+    const d = lookupDomain(l);
+    const org = d ? byDomain.get(d) : undefined;
+    if (d && org) {
+      const first = !billedDomains.has(d);
+      billedDomains.add(d);
+      return { ...organizationResult(org, res.status), billed: first, ...signals };
+    }
+    if (d && paidUnpaired.has(d) && !billedDomains.has(d)) {
+      billedDomains.add(d);
+      return {
+        outcome: 'miss',
+        httpStatus: res.status,
+        billed: true,
+        message: `Apollo returned ${unpaired.length} organization(s) that could not be tied to a requested domain; counted as billed, not retried`,
+        ...signals,
+      };
+    }
+    return { outcome: 'miss', httpStatus: res.status, billed: false, ...signals };
   });
 }
 
 /** Outcomes after which the next chunks would fail the same way: do not send them. */
 const STOPPING: ReadonlySet<VendorResult['outcome']> = new Set(['rate_limited', 'quota_exhausted', 'auth_failed']);
 
-async function peopleBulkMatch(lookups: Lookup[], ctx: CallContext): Promise<VendorResult[]> {
+/** Sends `lookups` in chunks of ≤ APOLLO_BULK_MAX, one after another; results in order. */
+async function inChunks(
+  lookups: Lookup[],
+  ctx: CallContext,
+  send: (chunk: Lookup[], ctx: CallContext) => Promise<VendorResult[]>,
+): Promise<VendorResult[]> {
   const out: VendorResult[] = [];
   let stop: VendorResult | undefined;
   for (let i = 0; i < lookups.length; i += APOLLO_BULK_MAX) {
     const chunk = lookups.slice(i, i + APOLLO_BULK_MAX);
     if (stop) {
       const r: VendorResult = { ...stop, message: `not sent: an earlier chunk got ${stop.outcome}; ${stop.message ?? ''}`.trim() };
-      out.push(...chunk.map(() => ({ ...r })));
+      out.push(...same(chunk, r));
       continue;
     }
     if (ctx.signal?.aborted) {
       out.push(...chunk.map(() => failureResult({ kind: 'network', message: 'aborted before sending' })));
       continue;
     }
-    const results = await bulkChunk(chunk, ctx);
+    const results = await send(chunk, ctx);
     out.push(...results);
     const first = results[0];
     if (first && STOPPING.has(first.outcome)) stop = first;
@@ -378,6 +531,52 @@ function noInput(): VendorResult {
   return { outcome: 'invalid_input', httpStatus: 0, billed: false, message: 'lookup has no parameters' };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Connection test: GET /auth/health (free, no credits, not one of the enrichment windows).
+
+const HEALTH_CHECKED = 'GET /auth/health';
+const KEY_PLACE = 'Apollo → Settings → Integrations → API';
+
+function connection(status: ConnectionTest['status'], httpStatus: number, message: string): ConnectionTest {
+  return { ok: status === 'ok', status, httpStatus, message, checked: HEALTH_CHECKED };
+}
+
+async function testConnection(ctx: CallContext): Promise<ConnectionTest> {
+  const res = await vendorFetch(endpoint(ctx, '/auth/health'), { method: 'GET', headers: headers(ctx) }, ctx.timeoutMs, ctx.signal);
+  if (res.kind !== 'response') {
+    return connection('unreachable', 0, `Apollo did not answer (${res.message}); check the base URL and the network, then try again.`);
+  }
+  if (res.status === 200) {
+    const parsed = authHealthResponse.safeParse(res.json);
+    const body = parsed.success ? parsed.data : undefined;
+    if (body?.is_logged_in === true) {
+      return connection('ok', 200, `Apollo accepted the API key; if enrichment is later refused (403), make it a master key in ${KEY_PLACE}.`);
+    }
+    if (body?.is_logged_in === false) {
+      return connection('invalid_key', 200, `Apollo does not recognise this API key; copy it again from ${KEY_PLACE}.`);
+    }
+    if (body?.healthy === false) return connection('error', 200, 'Apollo reports its API as unhealthy right now; try again in a few minutes.');
+    return connection('error', 200, 'Apollo answered the key check in a form Cascade does not know; try again, or contact support if it persists.');
+  }
+  const r = mapError(res, ctx.apiKey);
+  switch (r.outcome) {
+    case 'auth_failed':
+      return res.status === 403
+        ? connection('forbidden', 403, `Apollo refused this key for the API; make it a master key (or enable the endpoints) in ${KEY_PLACE}.`)
+        : connection('invalid_key', res.status, `Apollo rejected this API key (HTTP ${res.status}); copy it again from ${KEY_PLACE}.`);
+    case 'quota_exhausted':
+      return connection('no_credits', res.status, 'Apollo says the account has no credits left; buy credits or upgrade the plan in Apollo.');
+    case 'rate_limited':
+      return connection(
+        'rate_limited',
+        429,
+        `Apollo is rate-limiting this key; try again after ${new Date(r.retryAt ?? Date.now() + MINUTE).toISOString()}.`,
+      );
+    default:
+      return connection('error', res.status, `Apollo answered the key check with HTTP ${res.status}; try again in a few minutes.`);
+  }
+}
+
 export const apolloAdapter: VendorAdapter = {
   id: 'apollo',
   displayName: 'Apollo',
@@ -389,15 +588,26 @@ export const apolloAdapter: VendorAdapter = {
     return unknownOperation(operationId);
   },
   async callBatch(operationId: string, lookups: Lookup[], ctx: CallContext): Promise<VendorResult[]> {
-    if (operationId !== 'people_match') return lookups.map(() => unknownOperation(operationId));
-    // Lookups without parameters are answered locally; the rest go out in chunks of ≤10.
-    const sendable = lookups.map((l, i) => ({ l, i })).filter((x) => Object.keys(x.l.params).length > 0);
+    const plan =
+      operationId === 'people_match'
+        ? { send: bulkMatchChunk, sendable: (l: Lookup) => Object.keys(l.params).length > 0 }
+        : operationId === 'organization_enrich'
+          ? { send: bulkEnrichChunk, sendable: (l: Lookup) => lookupDomain(l) !== undefined }
+          : undefined;
+    if (!plan) return lookups.map(() => unknownOperation(operationId));
+    // Lookups that cannot be sent are answered locally; the rest go out in chunks of ≤10.
+    const sendable = lookups.map((l, i) => ({ l, i })).filter((x) => plan.sendable(x.l));
     const results: VendorResult[] = lookups.map(() => noInput());
-    const answered = await peopleBulkMatch(sendable.map((x) => x.l), ctx);
+    const answered = await inChunks(
+      sendable.map((x) => x.l),
+      ctx,
+      plan.send,
+    );
     sendable.forEach((x, j) => {
       const r = answered[j];
       if (r) results[x.i] = r;
     });
     return results;
   },
+  testConnection,
 };

@@ -99,7 +99,8 @@ function organizationFields(b: ProfileBuilder, o: ApolloOrganization): void {
   b.set('company_domain', normalizeDomain(o.primary_domain) ?? normalizeDomain(o.website_url), c);
   b.set('industry', text(o.industry, 120), c);
   b.set('employee_count', wholeNumber(o.estimated_num_employees), c);
-  b.set('annual_revenue', wholeNumber(o.annual_revenue), c);
+  // `organization_revenue` stands in where `annual_revenue` is absent (0 = unknown, dropped).
+  b.set('annual_revenue', wholeNumber(o.annual_revenue) ?? wholeNumber(o.organization_revenue), c);
   const tech = [...new Set(o.technology_names.map((t) => text(t, 80)).filter((t): t is string => !!t))];
   b.set('tech_stack', tech.length ? tech.slice(0, MAX_TECH).join(', ') : undefined, c);
   b.set('company_linkedin_url', linkedinOf(o.linkedin_url, 'company'), c);

@@ -5,37 +5,35 @@
 // - 403 is the *rate-limit* signal (short back-off), 429 means the plan's monthly quota is used up;
 // - the verifier answers 202 while still verifying and 222 when the remote SMTP server failed;
 // - 451 `claimed_email`: the person opted out, never process them;
-// - repeat searches of the same lookup within the billing period are free.
+// - repeat searches of the same lookup within the billing period are free;
+// - GET /account is free and not counted against the plan: plan, reset date and credits left (the
+//   connection test);
+// - Hunter sends no rate-limit headers (no X-RateLimit-*, no Retry-After documented or observed), so
+//   results carry no `quota`: the engine paces by the documented windows alone.
+import type { z } from 'zod';
+import { driftIfAny } from '../drift.ts';
 import { vendorFetch, failureResult, unexpectedStatus } from '../http.ts';
-import {
-  canonicalEmailStatus,
-  nameKey,
-  normalizeDomain,
-  normalizeEmail,
-  normalizeLinkedinUrl,
-  normalizeName,
-  normalizePhone,
-} from '../normalize.ts';
+import { nameKey, normalizeDomain, normalizeEmail, normalizeName } from '../normalize.ts';
 import type {
   BillingRule,
   CallContext,
+  ConnectionTest,
   ContactFacts,
-  FieldValue,
   Lookup,
   OperationSpec,
-  PartialProfile,
   RateWindow,
   VendorAdapter,
   VendorResult,
 } from '../types.ts';
+import { normalizeCompany, normalizeFinder, normalizePerson, normalizeVerifier } from './normalize.ts';
 import {
+  accountResponse,
   companyResponse,
   finderResponse,
   hunterErrorBody,
   personResponse,
   verifierResponse,
 } from './schemas.ts';
-import type { CompanyData, FinderData, PersonData, VerifierData } from './schemas.ts';
 
 export const HUNTER_BASE_URL = 'https://api.hunter.io/v2';
 
@@ -55,12 +53,6 @@ export const RATE_LIMIT_BACKOFF_MS = 1_000;
 export const VERIFYING_BACKOFF_MS = 1_500;
 /** Back-off after a 222 remote SMTP failure: the receiving server is the problem, give it time. */
 export const SMTP_FAILURE_BACKOFF_MS = 60_000;
-
-// Confidence of values that carry no score of their own.
-const FINDER_FIELD_CONFIDENCE = 0.75;
-const ENRICHMENT_CONFIDENCE = 0.8;
-/** Confidence when Hunter returned an e-mail / a status without a usable score. */
-const UNSCORED_CONFIDENCE = 0.5;
 
 /** Free-mail domains: their "company" is not the contact's employer, so companies_find skips them. */
 const FREE_MAIL = new Set([
@@ -112,114 +104,6 @@ function companyLookup(facts: ContactFacts): Lookup | null {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Normalizers: tolerant, never throw, every value a non-empty string, every confidence in [0, 1].
-
-const clamp01 = (n: number) => (Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : UNSCORED_CONFIDENCE);
-
-/** Hunter's 0–100 score as a 0..1 confidence; null when there is no usable score. */
-function scoreConfidence(score: unknown): number | null {
-  const n = typeof score === 'number' ? score : typeof score === 'string' && score.trim() !== '' ? Number(score) : NaN;
-  return Number.isFinite(n) ? clamp01(n / 100) : null;
-}
-
-/** Free text (title, company name, industry…): NFKC, single-spaced, trimmed, bounded. */
-function text(raw: unknown, max = 200): string | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const s = raw.normalize('NFKC').replace(/\s+/g, ' ').trim();
-  return s ? s.slice(0, max).trim() || undefined : undefined;
-}
-
-class ProfileBuilder {
-  readonly profile: PartialProfile = {};
-
-  set(field: keyof PartialProfile, value: string | undefined, confidence: number): void {
-    if (value === undefined || value.trim() === '') return;
-    const fv: FieldValue = { value, confidence: clamp01(confidence) };
-    this.profile[field] = fv;
-  }
-}
-
-/** A LinkedIn handle as Hunter sends it ("ada-lovelace-1", "in/ada-lovelace-1", "company/acme" or a URL). */
-function linkedinFromHandle(raw: unknown, kind: 'in' | 'company'): string | undefined {
-  const h = text(raw, 300);
-  if (!h) return undefined;
-  if (/linkedin\.com\//i.test(h)) return normalizeLinkedinUrl(h);
-  const path = h.replace(/^\/+/, '');
-  return normalizeLinkedinUrl(/^(in|company|pub)\//i.test(path) ? `linkedin.com/${path}` : `linkedin.com/${kind}/${path}`);
-}
-
-export function normalizeFinder(d: FinderData): PartialProfile {
-  const b = new ProfileBuilder();
-  const emailConfidence = scoreConfidence(d.score) ?? UNSCORED_CONFIDENCE;
-  const email = normalizeEmail(d.email);
-  b.set('work_email', email, emailConfidence);
-  if (email && d.verification?.status) {
-    const status = canonicalEmailStatus(d.verification.status);
-    if (status !== 'unknown') b.set('email_status', status, FINDER_FIELD_CONFIDENCE);
-  }
-  b.set('first_name', normalizeName(d.first_name), FINDER_FIELD_CONFIDENCE);
-  b.set('last_name', normalizeName(d.last_name), FINDER_FIELD_CONFIDENCE);
-  b.set('job_title', text(d.position), FINDER_FIELD_CONFIDENCE);
-  b.set('linkedin_url', normalizeLinkedinUrl(d.linkedin_url), FINDER_FIELD_CONFIDENCE);
-  b.set('phone', normalizePhone(d.phone_number), FINDER_FIELD_CONFIDENCE);
-  b.set('company_name', text(d.company), FINDER_FIELD_CONFIDENCE);
-  b.set('company_domain', normalizeDomain(d.domain), FINDER_FIELD_CONFIDENCE);
-  return b.profile;
-}
-
-export function normalizeVerifier(d: VerifierData): PartialProfile {
-  const b = new ProfileBuilder();
-  // `result` is Hunter's deprecated field (deliverable/undeliverable/risky): a fallback only.
-  const status = canonicalEmailStatus(d.status ?? d.result);
-  b.set('email_status', status, scoreConfidence(d.score) ?? UNSCORED_CONFIDENCE);
-  return b.profile;
-}
-
-export function normalizePerson(d: PersonData): PartialProfile {
-  const b = new ProfileBuilder();
-  const c = ENRICHMENT_CONFIDENCE;
-  b.set('first_name', normalizeName(d.name?.givenName), c);
-  b.set('last_name', normalizeName(d.name?.familyName), c);
-  b.set('job_title', text(d.employment?.title), c);
-  b.set('seniority', text(d.employment?.seniority, 60), c);
-  b.set('linkedin_url', linkedinFromHandle(d.linkedin?.handle, 'in'), c);
-  b.set('phone', normalizePhone(d.phone), c);
-  b.set('city', text(d.geo?.city, 100), c);
-  b.set('state', text(d.geo?.state, 100), c);
-  b.set('country', text(d.geo?.country, 100), c);
-  b.set('company_name', text(d.employment?.name), c);
-  b.set('company_domain', normalizeDomain(d.employment?.domain), c);
-  return b.profile;
-}
-
-function employeeCount(m: CompanyData['metrics']): string | undefined {
-  const raw = m?.employees ?? m?.employeesRange;
-  if (typeof raw === 'number') return Number.isFinite(raw) && raw >= 0 ? String(Math.round(raw)) : undefined;
-  // Keep Hunter's range string ("51-200", "10K+") as it is.
-  return text(raw, 40);
-}
-
-function annualRevenue(m: CompanyData['metrics']): string | undefined {
-  const raw = m?.annualRevenue;
-  if (typeof raw === 'number') return Number.isFinite(raw) && raw >= 0 ? String(Math.round(raw)) : undefined;
-  return text(raw, 60) ?? text(m?.estimatedAnnualRevenue, 60);
-}
-
-export function normalizeCompany(d: CompanyData): PartialProfile {
-  const b = new ProfileBuilder();
-  const c = ENRICHMENT_CONFIDENCE;
-  b.set('company_name', text(d.name) ?? text(d.legalName), c);
-  b.set('company_domain', normalizeDomain(d.domain), c);
-  b.set('industry', text(d.category?.industry) ?? text(d.category?.industryGroup) ?? text(d.category?.sector), c);
-  b.set('employee_count', employeeCount(d.metrics), c);
-  b.set('annual_revenue', annualRevenue(d.metrics), c);
-  const tech = [...new Set(d.tech.map((t) => text(t, 60)).filter((t): t is string => t !== undefined && !t.includes(',')))];
-  b.set('tech_stack', tech.length ? tech.join(', ').slice(0, 1000) : undefined, c);
-  b.set('company_linkedin_url', linkedinFromHandle(d.linkedin?.handle, 'company'), c);
-  return b.profile;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Response interpretation (pure: status + parsed body → VendorResult)
 
 function errorDetails(json: unknown): { id?: string; details?: string } {
@@ -267,7 +151,23 @@ function badShape(status: number): VendorResult {
   return { outcome: 'transient', httpStatus: status, billed: false, message: `HTTP ${status}: unexpected response shape` };
 }
 
+/** The schema each operation's 200 answer is read with (for drift). */
+const SCHEMAS: Record<string, z.ZodType> = {
+  email_finder: finderResponse,
+  email_verifier: verifierResponse,
+  people_find: personResponse,
+  companies_find: companyResponse,
+};
+
+/** A 200 answer: the result, plus the answer's drift from the schema that reads it. */
 function interpret200(operationId: string, json: unknown): VendorResult {
+  const result = interpretBody(operationId, json);
+  const schema = SCHEMAS[operationId];
+  const drift = schema && json !== null ? driftIfAny(schema, json) : undefined;
+  return drift ? { ...result, drift } : result;
+}
+
+function interpretBody(operationId: string, json: unknown): VendorResult {
   switch (operationId) {
     case 'email_finder': {
       const r = finderResponse.safeParse(json);
@@ -384,12 +284,95 @@ function op(
   rateWindows: readonly RateWindow[],
   lookup: OperationSpec['lookup'],
 ): OperationSpec {
-  return { id, label, groups, costMillicents, billing: BILLING, rateWindows, lookup };
+  // Hunter's general limit (15/s, 500/min) covers every endpoint but the verifier, which has its
+  // own: the general endpoints share one bucket so together they stay under it.
+  const rateGroup = rateWindows === VERIFIER_WINDOWS ? 'verifier' : 'general';
+  return { id, label, groups, costMillicents, billing: BILLING, rateWindows, rateGroup, lookup };
 }
 
 /** Removes the key from any text that may reach a log (defence in depth: Hunter does not echo it). */
 function scrubKey(message: string | undefined, apiKey: string): string | undefined {
   return message && apiKey ? message.split(apiKey).join('[key]') : message;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection test: GET /account (free, not counted against the plan or the rate windows)
+
+const ACCOUNT_CHECKED = 'GET /account';
+const KEY_PLACE = 'Hunter → API (hunter.io/api-keys)';
+
+const toNumber = (x: unknown): number =>
+  typeof x === 'number' ? x : typeof x === 'string' && x.trim() !== '' ? Number(x) : Number.NaN;
+
+/**
+ * Credits left according to GET /account: the `credits` meter on current plans (`searches` on legacy
+ * ones), its `remaining` when Hunter sends one, else `available − used` (`available` is the period's
+ * allowance). Whole credits, rounded down; undefined when the answer says nothing usable.
+ */
+export function hunterCreditsLeft(json: unknown): number | undefined {
+  const parsed = accountResponse.safeParse(json);
+  if (!parsed.success) return undefined;
+  const m = parsed.data.data.requests?.credits ?? parsed.data.data.requests?.searches;
+  if (!m) return undefined;
+  const remaining = toNumber(m.remaining);
+  const left = Number.isFinite(remaining) ? remaining : toNumber(m.available) - toNumber(m.used);
+  return Number.isFinite(left) ? Math.max(0, Math.floor(left)) : undefined;
+}
+
+function connection(
+  status: ConnectionTest['status'],
+  httpStatus: number,
+  message: string,
+  creditsRemaining?: number,
+): ConnectionTest {
+  return {
+    ok: status === 'ok',
+    status,
+    httpStatus,
+    message,
+    checked: ACCOUNT_CHECKED,
+    ...(creditsRemaining === undefined ? {} : { creditsRemaining }),
+  };
+}
+
+async function testConnection(ctx: CallContext): Promise<ConnectionTest> {
+  const url = `${ctx.baseUrl.replace(/\/+$/, '')}/account`;
+  const res = await vendorFetch(url, { headers: { 'X-API-KEY': ctx.apiKey } }, ctx.timeoutMs, ctx.signal);
+  if (res.kind !== 'response') {
+    return connection('unreachable', 0, `Hunter did not answer (${res.message}); check the base URL and the network, then try again.`);
+  }
+  const scrub = (m: string) => scrubKey(m, ctx.apiKey) ?? m;
+  if (res.status === 200) {
+    const parsed = accountResponse.safeParse(res.json);
+    if (!parsed.success) {
+      return connection('error', 200, 'Hunter answered the account check in a form Cascade does not know; try again, or contact support if it persists.');
+    }
+    const d = parsed.data.data;
+    const plan = typeof d.plan_name === 'string' && d.plan_name.trim() ? `the ${d.plan_name.trim().slice(0, 40)} plan` : 'its plan';
+    const reset = typeof d.reset_date === 'string' && /^\d{4}-\d{2}-\d{2}/.test(d.reset_date) ? d.reset_date.slice(0, 10) : undefined;
+    const until = reset ? ` until ${reset}` : '';
+    const credits = hunterCreditsLeft(res.json);
+    if (credits === 0) {
+      return connection('no_credits', 200, scrub(`The Hunter key works, but ${plan} has no credits left${until}; upgrade or wait for the reset.`), 0);
+    }
+    const left = credits === undefined ? '' : `, ${credits.toLocaleString('en-US')} credits left${until}`;
+    return connection('ok', 200, scrub(`Hunter accepted the API key (${plan}${left}).`), credits);
+  }
+  const err = hunterErrorBody.safeParse(res.json);
+  const id = err.success ? err.data.errors?.[0]?.id : undefined;
+  switch (res.status) {
+    case 401:
+      return connection('invalid_key', 401, `Hunter rejected this API key; copy it again from ${KEY_PLACE}.`);
+    case 403:
+      // Hunter's 403 is its rate-limit signal; another error id means the key may not use the API.
+      return id && id !== 'too_many_requests'
+        ? connection('forbidden', 403, scrub(`Hunter refused this key (${id.slice(0, 60)}); check the account's API access in ${KEY_PLACE}.`))
+        : connection('rate_limited', 403, 'Hunter is rate-limiting this key right now; try again in a few seconds.');
+    case 429:
+      return connection('no_credits', 429, "Hunter says the plan's monthly quota is used up; upgrade or wait for the reset.");
+    default:
+      return connection('error', res.status, `Hunter answered the account check with HTTP ${res.status}; try again in a few minutes.`);
+  }
 }
 
 export const hunterAdapter: VendorAdapter = {
@@ -413,4 +396,6 @@ export const hunterAdapter: VendorAdapter = {
     const message = scrubKey(result.message, ctx.apiKey);
     return message === undefined ? result : { ...result, message };
   },
+
+  testConnection,
 };

@@ -1,7 +1,13 @@
 // zod schemas of Hunter's v2 responses (VENDORS.md "Hunter"). Every object is loose (unknown keys are
 // kept) and every field is tolerant: a field of the wrong type becomes null instead of failing the
 // whole answer, so a vendor-side schema drift degrades one value, never the call.
+//
+// Drift (server/vendors/drift.ts): keys Hunter is known to send but Cascade does not read are listed
+// as `known(...)` so they are not reported as unknown; `expected()` marks `data`, which every 200
+// answer carries (`meta` varies by endpoint and is not relied on). The person and company key lists
+// follow Hunter's Clearbit-style enrichment objects.
 import { z } from 'zod';
+import { expected } from '../drift.ts';
 
 const str = z.string().nullish().catch(null);
 const num = z.number().nullish().catch(null);
@@ -17,6 +23,11 @@ const strList = z
   .catch(null)
   .transform((a) => (a ?? []).filter((x): x is string => typeof x === 'string'));
 const handle = z.looseObject({ handle: str }).nullish().catch(null);
+
+/** Keys Hunter sends that Cascade does not read: known (not drift), never required, never walked. */
+function known<const K extends string>(...keys: K[]): Record<K, z.ZodOptional<z.ZodUnknown>> {
+  return Object.fromEntries(keys.map((k) => [k, z.unknown().optional()])) as Record<K, z.ZodOptional<z.ZodUnknown>>;
+}
 
 /** `{"errors": [{"id", "code", "details"}]}`, Hunter's error body on every non-2xx answer. */
 export const hunterErrorBody = z.looseObject({
@@ -43,7 +54,7 @@ export const finderData = z.looseObject({
   sources: z.array(z.unknown()).nullish().catch(null),
   verification: z.looseObject({ date: str, status: str }).nullish().catch(null),
 });
-export const finderResponse = z.looseObject({ data: finderData, meta: z.unknown().optional() });
+export const finderResponse = z.looseObject({ data: expected(finderData), meta: z.unknown().optional() });
 export type FinderData = z.infer<typeof finderData>;
 
 /** GET /email-verifier (200 only; 202 / 222 / 451 are told apart by status code). */
@@ -63,12 +74,22 @@ export const verifierData = z.looseObject({
   accept_all: bool,
   block: bool,
   sources: z.array(z.unknown()).nullish().catch(null),
+  ...known('_deprecation_notice'),
 });
-export const verifierResponse = z.looseObject({ data: verifierData, meta: z.unknown().optional() });
+export const verifierResponse = z.looseObject({ data: expected(verifierData), meta: z.unknown().optional() });
 export type VerifierData = z.infer<typeof verifierData>;
 
 const geo = z
-  .looseObject({ city: str, state: str, stateCode: str, country: str, countryCode: str, lat: num, lng: num })
+  .looseObject({
+    city: str,
+    state: str,
+    stateCode: str,
+    country: str,
+    countryCode: str,
+    lat: num,
+    lng: num,
+    ...known('streetNumber', 'streetName', 'subPremise', 'streetAddress', 'postalCode'),
+  })
   .nullish()
   .catch(null);
 
@@ -84,10 +105,13 @@ export const personData = z.looseObject({
     .nullish()
     .catch(null),
   linkedin: handle,
-  twitter: handle,
   phone: str,
+  ...known(
+    'twitter', 'facebook', 'github', 'googleplus', 'gravatar', 'timeZone', 'utcOffset', 'bio', 'site',
+    'avatar', 'fuzzy', 'emailProvider', 'indexedAt', 'activeAt', 'inactiveAt',
+  ),
 });
-export const personResponse = z.looseObject({ data: personData, meta: z.unknown().optional() });
+export const personResponse = z.looseObject({ data: expected(personData), meta: z.unknown().optional() });
 export type PersonData = z.infer<typeof personData>;
 
 /** GET /companies/find: a Clearbit-like company; 404 on a miss. */
@@ -96,7 +120,16 @@ export const companyData = z.looseObject({
   name: str,
   legalName: str,
   domain: str,
-  category: z.looseObject({ sector: str, industryGroup: str, industry: str, subIndustry: str }).nullish().catch(null),
+  category: z
+    .looseObject({
+      sector: str,
+      industryGroup: str,
+      industry: str,
+      subIndustry: str,
+      ...known('gicsCode', 'sicCode', 'sic4Codes', 'naicsCode', 'naics6Codes', 'naics6Codes2022'),
+    })
+    .nullish()
+    .catch(null),
   geo,
   linkedin: handle,
   phone: str,
@@ -107,10 +140,39 @@ export const companyData = z.looseObject({
       employeesRange: str,
       annualRevenue: numeric,
       estimatedAnnualRevenue: str,
+      ...known('alexaUsRank', 'alexaGlobalRank', 'trafficRank', 'marketCap', 'raised', 'fiscalYearEnd'),
     })
     .nullish()
     .catch(null),
   tech: strList,
+  ...known(
+    'domainAliases', 'site', 'tags', 'description', 'foundedYear', 'location', 'timeZone', 'utcOffset',
+    'logo', 'facebook', 'twitter', 'crunchbase', 'emailProvider', 'type', 'ticker', 'identifiers',
+    'indexedAt', 'techCategories', 'parent', 'ultimateParent',
+  ),
 });
-export const companyResponse = z.looseObject({ data: companyData, meta: z.unknown().optional() });
+export const companyResponse = z.looseObject({ data: expected(companyData), meta: z.unknown().optional() });
 export type CompanyData = z.infer<typeof companyData>;
+
+/** One usage meter of GET /account: `available` is the period's allowance (packs included). */
+const meter = z
+  .looseObject({ used: numeric, available: numeric, remaining: numeric })
+  .nullish()
+  .catch(null);
+
+/**
+ * GET /account (free, not counted against the plan): plan, reset date and usage meters — `credits`
+ * on current plans, `searches` / `verifications` on legacy ones.
+ */
+export const accountData = z.looseObject({
+  plan_name: str,
+  plan_level: numeric,
+  reset_date: str,
+  requests: z
+    .looseObject({ credits: meter, searches: meter, verifications: meter })
+    .nullish()
+    .catch(null),
+  ...known('first_name', 'last_name', 'email', 'team_id', 'calls'),
+});
+export const accountResponse = z.looseObject({ data: expected(accountData), meta: z.unknown().optional() });
+export type AccountData = z.infer<typeof accountData>;
