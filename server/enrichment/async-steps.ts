@@ -15,7 +15,7 @@ import { bindingOf, rateBucket } from './vendor-call.ts';
 import type { VendorEndpoints } from './vendor-call.ts';
 import { loadSettings } from './settings.ts';
 import type { PortalSettings } from './settings.ts';
-import { settleSpend } from './spend.ts';
+import { chargeFor, settleSpend } from './spend.ts';
 import { releaseClaim, storeAnswer } from './cache.ts';
 import { recordAudit } from './audit.ts';
 
@@ -108,7 +108,7 @@ export async function completeAsyncRequest(deps: AsyncDeps, requestId: string, a
       const answered = !!r && (r.outcome === 'hit' || r.outcome === 'miss');
       const indeterminate = answer.kind === 'timeout';
       const billed = (answered && r!.billed) || indeterminate;
-      const charged = billed ? Number(step.cost_mc) : 0;
+      const charged = billed ? chargeFor(Number(step.cost_mc), answered ? r!.costShare : undefined) : 0;
       const result = answered ? { profile: r!.profile ?? {}, doNotProcess: !!r!.doNotProcess } : null;
       await trx('run_steps')
         .where({ id: step.id })

@@ -15,7 +15,7 @@ import { factsWith, groupSatisfied, mergeProfile } from './profile.ts';
 import type { CanonicalProfile } from './profile.ts';
 import { claimLookup, countCacheHit, lookupHash, readCache, releaseClaim, storeAnswer } from './cache.ts';
 import type { CacheKey } from './cache.ts';
-import { recordCapAlert, reserveSpend, settleSpend } from './spend.ts';
+import { chargeFor, recordCapAlert, reserveSpend, settleSpend } from './spend.ts';
 import { recordAudit } from './audit.ts';
 import { appProperties, summarize } from './outcome.ts';
 import type { RunSummary, SkipReason, StepSummary } from './outcome.ts';
@@ -527,7 +527,7 @@ class RunExecution {
 
     const answered = !skipReason && last !== null;
     const billed = (answered && last!.billed) || indeterminate || billedAttempt;
-    const charged = billed ? Number(row.cost_mc) : 0;
+    const charged = billed ? chargeFor(Number(row.cost_mc), answered ? last!.costShare : undefined) : 0;
     const result = answered ? { profile: last!.profile ?? {}, doNotProcess: !!last!.doNotProcess } : null;
     await this.db.transaction(async (trx) => {
       await trx('run_steps')

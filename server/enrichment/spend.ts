@@ -203,3 +203,10 @@ export async function spendOverview(db: Knex, portalId: number, now = new Date()
     capCents: r.cap_cents === null || r.cap_cents === undefined ? null : Number(r.cap_cents),
   }));
 }
+
+
+/** What a billed answer costs: its share of the price reserved for it, never more than that. */
+export function chargeFor(reservedMc: number, share: number | undefined): number {
+  if (share === undefined || !Number.isFinite(share) || share >= 1) return reservedMc;
+  return Math.max(0, Math.round(reservedMc * Math.max(0, share)));
+}

@@ -69,6 +69,12 @@ export interface VendorResult {
   httpStatus: number;
   /** Whether the vendor charged for this answer, by its own billing rules. */
   billed: boolean;
+  /**
+   * Share (0..1] of the operation's price this answer cost, for vendors whose price depends on what
+   * was found (FullEnrich: an e-mail 1 credit, a phone 10; Lusha: 1 and 5). The engine reserves the
+   * full price before the call and charges this share of it. Absent: the full price.
+   */
+  costShare?: number;
   profile?: PartialProfile;
   /** The vendor says this person must not be processed (opted out / GDPR-restricted). */
   doNotProcess?: boolean;
