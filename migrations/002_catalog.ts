@@ -16,6 +16,11 @@ export async function up(knex: Knex): Promise<void> {
   // steps, and the answer puts it back in the queue.
   await knex.raw(`ALTER TABLE enrichment_runs DROP CONSTRAINT runs_state`);
   await knex.raw(`ALTER TABLE enrichment_runs ADD CONSTRAINT runs_state CHECK (state IN ('queued','running','waiting','done'))`);
+  // Someone is watching (the card's "Enrich now"): its steps go out at once instead of waiting to
+  // share a bulk request.
+  await knex.schema.alterTable('enrichment_runs', (t) => {
+    t.boolean('interactive').notNullable().defaultTo(false);
+  });
 
   // One submission to an async vendor (FullEnrich's bulk enrich): its lookups in order, each with
   // the step that waits for it. state: submitting → pending → done | expired. Only the transition
@@ -79,6 +84,9 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTableIfExists('vendor_schema_drift');
   await knex.schema.dropTableIfExists('async_requests');
   await knex('enrichment_runs').where({ state: 'waiting' }).update({ state: 'queued' });
+  await knex.schema.alterTable('enrichment_runs', (t) => {
+    t.dropColumn('interactive');
+  });
   await knex.raw(`ALTER TABLE enrichment_runs DROP CONSTRAINT runs_state`);
   await knex.raw(`ALTER TABLE enrichment_runs ADD CONSTRAINT runs_state CHECK (state IN ('queued','running','done'))`);
   await knex.schema.alterTable('run_steps', (t) => {

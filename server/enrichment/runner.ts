@@ -54,6 +54,7 @@ interface RunRow {
   groups: FieldGroup[];
   force_refresh: boolean;
   contact: RunContact;
+  interactive: boolean;
 }
 
 interface StepRow {
@@ -94,7 +95,7 @@ async function claimRun(deps: EngineDeps, runId: string, leaseOwner: string): Pr
         SET state = 'running', lease_owner = ?, lease_expires_at = now() + (? * interval '1 millisecond'),
             attempts = attempts + 1, started_at = COALESCE(started_at, now())
       WHERE id = ? AND (state = 'queued' OR (state = 'running' AND lease_expires_at < now()))
-      RETURNING id, portal_id, contact_id, groups, force_refresh, contact`,
+      RETURNING id, portal_id, contact_id, groups, force_refresh, contact, interactive`,
     [leaseOwner, deps.tuning.leaseMs, runId],
   );
   return ((rows.rows as RunRow[])[0] ?? null) as RunRow | null;
@@ -427,6 +428,7 @@ class RunExecution {
         batchWindows,
         deadline,
         submittedAt: Date.now(),
+        interactive: this.run.interactive,
       });
       if (attempt.kind === 'lease_lost') throw new LeaseLost();
       if (attempt.kind === 'submitted') {

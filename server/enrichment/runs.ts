@@ -69,16 +69,18 @@ export async function acceptTrigger(db: Knex, raw: TriggerInput, enqueue?: Enque
   if (seen) return { runId: seen.run_id, duplicate: true, coalesced: false };
 
   const contact: RunContact = { facts: factsFromProperties(t.properties), properties: t.properties };
+  // A person waiting on the card should not wait for a bulk batch to fill.
+  const interactive = t.source === 'card';
   // A run that finishes between our insert and our attach is not ours to join: try again.
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction(async (trx) => {
         const created = await trx.raw(
-          `INSERT INTO enrichment_runs (id, portal_id, contact_id, state, groups, force_refresh, contact)
-           VALUES (?, ?, ?, 'queued', ?::jsonb, ?, ?::jsonb)
+          `INSERT INTO enrichment_runs (id, portal_id, contact_id, state, groups, force_refresh, contact, interactive)
+           VALUES (?, ?, ?, 'queued', ?::jsonb, ?, ?::jsonb, ?)
            ON CONFLICT (portal_id, contact_id) WHERE state <> 'done' DO NOTHING
            RETURNING id`,
-          [randomUUID(), t.portalId, t.contactId, JSON.stringify(t.groups), t.forceRefresh, JSON.stringify(contact)],
+          [randomUUID(), t.portalId, t.contactId, JSON.stringify(t.groups), t.forceRefresh, JSON.stringify(contact), interactive],
         );
         let runId: string;
         let coalesced = false;
@@ -90,15 +92,15 @@ export async function acceptTrigger(db: Knex, raw: TriggerInput, enqueue?: Enque
             .where({ portal_id: t.portalId, contact_id: t.contactId })
             .whereNot({ state: 'done' })
             .forUpdate()
-            .first('id', 'groups', 'force_refresh');
+            .first('id', 'groups', 'force_refresh', 'interactive');
           if (!active) throw new RunFinishedMeanwhile();
           runId = active.id;
           coalesced = true;
           const groups = union(active.groups as FieldGroup[], t.groups);
-          if (groups.length !== (active.groups as FieldGroup[]).length || (t.forceRefresh && !active.force_refresh)) {
+          if (groups.length !== (active.groups as FieldGroup[]).length || (t.forceRefresh && !active.force_refresh) || (interactive && !active.interactive)) {
             await trx('enrichment_runs')
               .where({ id: runId })
-              .update({ groups: JSON.stringify(groups), force_refresh: active.force_refresh || t.forceRefresh });
+              .update({ groups: JSON.stringify(groups), force_refresh: active.force_refresh || t.forceRefresh, interactive: active.interactive || interactive });
           }
         }
         const inserted = await trx('run_triggers')

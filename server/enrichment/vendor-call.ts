@@ -40,6 +40,8 @@ export interface AttemptRequest {
   deadline: number;
   /** When the step asked (epoch ms), to tell waiting from the vendor's own latency. */
   submittedAt: number;
+  /** Someone is watching this run (the card): no waiting for a bulk batch to fill. */
+  interactive?: boolean;
 }
 
 export type AttemptOutcome =
@@ -106,7 +108,7 @@ export class VendorCaller {
     const adapter = this.deps.adapters.get(req.vendor)!;
     const isAsync = !!req.spec.async && !!adapter.submit;
     const batchable = !!req.spec.batch && !!adapter.callBatch && this.deps.batchWindowMs > 0;
-    if (!isAsync && !batchable) return this.single(req);
+    if (!isAsync && (!batchable || req.interactive)) return this.single(req);
     const maxSize = req.spec.batch?.maxSize ?? 1;
     return this.coalescer.submit(`${req.vendor}:${req.key.fingerprint}:${req.operation}`, req, {
       maxSize,

@@ -56,6 +56,36 @@ describe('bulk coalescing', () => {
   });
 });
 
+describe('interactive runs', () => {
+  let t: TestCascade;
+  beforeAll(async () => {
+    // A batch window far longer than the test: only a step that does not wait for it can finish.
+    t = await testCascade({ config: { VENDOR_BATCH_WINDOW_MS: '10000' } });
+    await saveSettings(t.tdb.db.knex, 1, { waterfall: { person: [{ vendor: 'apollo', operation: 'people_match' }] } });
+    await t.cascade.startWorker(8);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("a card click goes out at once while workflow runs wait to share a bulk request", async () => {
+    const [card, ...others] = contacts.slice(300, 304);
+    const workflow = await Promise.all(
+      others.map((c, i) => t.cascade.trigger({ portalId: 1, contactId: `wf-${i}`, source: 'workflow', idempotencyKey: `wf-${i}`, groups: ['person'], properties: contactProps(c!) })),
+    );
+    const clicked = await t.cascade.trigger({ portalId: 1, contactId: 'card-1', source: 'card', idempotencyKey: 'card-1', groups: ['person'], properties: contactProps(card!) });
+    await waitForRuns(t.tdb.db, [clicked.runId], 8_000);
+    const step = await t.tdb.db.knex('run_steps').where({ run_id: clicked.runId, vendor: 'apollo' }).first('batch_id', 'state');
+    expect(step).toMatchObject({ batch_id: null, state: 'done' });
+    expect(requestsTo(t, '/people/match').some((r) => (r.body as { email?: string }).email === card!.email)).toBe(true);
+    // The workflow runs are still gathering for their shared request.
+    const open = await t.tdb.db.knex('enrichment_runs').whereIn('id', workflow.map((w) => w.runId)).whereNot({ state: 'done' });
+    expect(open).toHaveLength(3);
+    await waitForRuns(t.tdb.db, workflow.map((w) => w.runId), 20_000);
+    expect(requestsTo(t, '/people/bulk_match')).toHaveLength(1);
+  });
+});
+
 describe('quota headers tighten the pacing', () => {
   let t: TestCascade;
   beforeAll(async () => {
