@@ -80,7 +80,7 @@ export const configSchema = z.object({
   // ENCRYPTION_KEYS entry (or the embedded default's generated key).
   CALLBACK_SIGNING_SECRET: z.string().trim().min(32, 'must be at least 32 characters').optional(),
   // Steps bound for a vendor's bulk endpoint wait this long for company before the batch leaves.
-  VENDOR_BATCH_WINDOW_MS: int(250, 0, 10_000),
+  VENDOR_BATCH_WINDOW_MS: int(2_000, 0, 30_000),
   // The daily schema-drift report (node-cron syntax, server time).
   DRIFT_REPORT_CRON: z.string().trim().refine((v) => cron.validate(v), 'must be a cron expression, e.g. "17 3 * * *"').default('17 3 * * *'),
   VENDOR_TIMEOUT_MS: int(10_000, 100, 120_000),

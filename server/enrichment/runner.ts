@@ -458,12 +458,15 @@ class RunExecution {
       const bucket = attempt.bucket;
       const result = attempt.result;
       last = result;
+      // A request shared by several steps was counted for the breaker once, by the caller.
       if (result.outcome === 'hit' || result.outcome === 'miss') {
-        deps.breakers.success(breakerKey);
+        if (!attempt.shared) deps.breakers.success(breakerKey);
         break;
       }
-      if (result.outcome === 'transient') deps.breakers.failure(breakerKey);
-      else deps.breakers.success(breakerKey);
+      if (!attempt.shared) {
+        if (result.outcome === 'transient') deps.breakers.failure(breakerKey);
+        else deps.breakers.success(breakerKey);
+      }
       if (result.billed) billedAttempt = true;
       // Known not to be billed: a crash from here on must not count this step as billed.
       if (!billedAttempt) {

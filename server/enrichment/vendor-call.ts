@@ -45,11 +45,27 @@ export interface AttemptRequest {
 }
 
 export type AttemptOutcome =
-  | { kind: 'result'; result: VendorResult; bucket: string; waitedMs: number; batchId?: string; batchSize?: number }
+  | {
+      kind: 'result';
+      result: VendorResult;
+      bucket: string;
+      waitedMs: number;
+      batchId?: string;
+      batchSize?: number;
+      /** One request answered several steps: the caller counted it for the circuit breaker, once. */
+      shared?: boolean;
+    }
   | { kind: 'submitted'; requestId: string; bucket: string }
   | { kind: 'no_token' }
   | { kind: 'circuit_open' }
   | { kind: 'lease_lost' };
+
+/**
+ * How long a batch waits for the bulk endpoint's budget before its steps go out one by one instead:
+ * a bulk endpoint far scarcer than the single one (ZeroBounce's validatebatch, 5 a minute, against
+ * 50,000 validations per 10 s) must not hold steps that the single endpoint can answer now.
+ */
+export const BULK_PATIENCE_MS = 1_000;
 
 export interface AsyncHooks {
   /** The URL an async vendor posts its answer to, carrying a signed token for this request. */
@@ -201,6 +217,9 @@ export class VendorCaller {
     const bucket = rateBucket(first.vendor, first.key.fingerprint, first.spec, true);
     const breakerKey = `${first.vendor}:${first.key.fingerprint}`;
     const windows = first.batchWindows;
+    // Only where single calls are counted apart from bulk ones can they go out instead.
+    let probing = !isAsync && bucket !== rateBucket(first.vendor, first.key.fingerprint, first.spec, false);
+    let oneByOne = false;
     await gate.slots(bucket)(async () => {
       let live = members;
       const deadline = Math.max(...members.map((m) => m.input.deadline));
@@ -209,7 +228,13 @@ export class VendorCaller {
       const points = first.spec.batch?.requestsFor?.(members.length) ?? 1;
       let created = false;
       for (;;) {
-        const token = await gate.acquire(bucket, windows, deadline, points);
+        const token = await gate.acquire(bucket, windows, probing ? Math.min(deadline, Date.now() + BULK_PATIENCE_MS) : deadline, points);
+        if (!token.ok && probing) {
+          // No bulk budget soon, and nothing marked or sent yet: the steps go out one by one.
+          oneByOne = true;
+          return;
+        }
+        probing = false;
         if (!token.ok) {
           for (const m of live) m.resolve({ kind: 'no_token' });
           if (created) await this.deps.db('async_requests').where({ id: requestId }).delete();
@@ -247,6 +272,9 @@ export class VendorCaller {
       const sentAt = Date.now();
       const results = await adapter.callBatch!(first.operation, lookups, ctx);
       this.deps.metrics?.vendorRequests.inc({ vendor: first.vendor, operation: first.operation, mode: 'batch', outcome: results[0]?.outcome ?? 'none' });
+      // One request, one breaker verdict: a failed batch of ten is one failure, not ten.
+      if (results.length && results.every((r) => r.outcome === 'transient')) breakers.failure(breakerKey);
+      else breakers.success(breakerKey);
       const withQuota = results.find((r) => r.quota?.length);
       if (withQuota) await this.learn(first, bucket, windows, { ...withQuota, drift: undefined });
       // One answer, one drift report: adapters copy a batch's drift onto each of its results.
@@ -255,9 +283,20 @@ export class VendorCaller {
       if (unknown.size || missing.size) this.deps.drift.record(first.vendor, first.operation, { unknown: [...unknown], missing: [...missing] });
       live.forEach((m, i) => {
         const result = results[i] ?? { outcome: 'transient', httpStatus: 0, billed: false, message: 'no answer for this lookup in the batch' };
-        m.resolve({ kind: 'result', result, bucket, waitedMs: sentAt - m.input.submittedAt, batchId, batchSize: live.length });
+        m.resolve({ kind: 'result', result, bucket, waitedMs: sentAt - m.input.submittedAt, batchId, batchSize: live.length, shared: true });
       });
     });
+    if (oneByOne) {
+      await Promise.all(
+        members.map(async (m) => {
+          try {
+            m.resolve(await this.single(m.input));
+          } catch (err) {
+            m.reject(err);
+          }
+        }),
+      );
+    }
   }
 
   private async createAsyncRequest(requestId: string, first: AttemptRequest, reqs: readonly AttemptRequest[]): Promise<void> {
@@ -302,10 +341,13 @@ export class VendorCaller {
     const callbackUrl = hooks.callbackUrl(first.vendor, requestId, binding, spec.giveUpAfterMs + 10 * 60_000);
     const answer = await adapter.submit!(first.operation, lookups, { ...ctx, callbackUrl });
     this.deps.metrics?.vendorRequests.inc({ vendor: first.vendor, operation: first.operation, mode: 'async', outcome: answer.outcome });
+    const breakerKey = `${first.vendor}:${first.key.fingerprint}`;
+    if (answer.outcome === 'transient') this.deps.breakers.failure(breakerKey);
+    else this.deps.breakers.success(breakerKey);
     if (answer.outcome !== 'submitted') {
       await this.learn(first, bucket, first.batchWindows, answer);
       await db('async_requests').where({ id: requestId, state: 'submitting' }).delete();
-      for (const m of live) m.resolve({ kind: 'result', result: answer, bucket, waitedMs: 0 });
+      for (const m of live) m.resolve({ kind: 'result', result: answer, bucket, waitedMs: 0, shared: true });
       return;
     }
     const firstPoll = new Date(Date.now() + spec.pollAfterMs);
