@@ -88,6 +88,9 @@ async function main(): Promise<void> {
     triggerConcurrency: int('BENCH_TRIGGER_CONCURRENCY', 8),
     yieldBetweenTriggers: env.BENCH_TIGHT_FEED !== '1',
     config: {
+      // This benchmark measures pacing against per-endpoint caps, as the naive baseline sees them;
+      // bulk coalescing is measured by the catalog benchmark (bench/vendors-bench.ts).
+      VENDOR_BATCH_WINDOW_MS: '0',
       VENDOR_TIMEOUT_MS: String(timeoutMs),
       STEP_WAIT_BUDGET_MS: '120000',
       WORKER_CONCURRENCY: String(workers),
