@@ -6,8 +6,10 @@ import type { TestCascade } from '../helpers/env.ts';
 import { saveSettings } from '../../server/enrichment/settings.ts';
 import { runExclusive } from '../../server/jobs/cron.ts';
 import { generateContacts, personByName } from '../../sandbox/world.ts';
+import { createZerobounceSim } from '../../sandbox/vendors/zerobounce.ts';
 
 const contacts = generateContacts(400, 40, 'catalog').filter((c) => c.email);
+const more = generateContacts(100, 20, 'catalog-trouble').filter((c) => c.email);
 
 function requestsTo(t: TestCascade, path: string) {
   return t.sims.apollo.state.requests.filter((r) => r.path.endsWith(path));
@@ -53,6 +55,79 @@ describe('bulk coalescing', () => {
     const billing = t.sims.apollo.state.billing.snapshot();
     expect(billing.duplicates).toEqual([]);
     expect(billing.billedCalls).toBe(steps.filter((s) => s.billed).length);
+  });
+});
+
+describe('batch trouble', () => {
+  let t: TestCascade;
+  beforeAll(async () => {
+    t = await testCascade({ config: { VENDOR_BATCH_WINDOW_MS: '300' } });
+    await saveSettings(t.tdb.db.knex, 1, { waterfall: { person: [{ vendor: 'apollo', operation: 'people_match' }] } });
+    await t.cascade.startWorker(20);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('one failed bulk request is one failure for the circuit breaker, not one per contact', async () => {
+    // The breaker opens after 5 failures; a batch of 10 that fails once must not open it.
+    t.sims.apollo.state.faults.force('5xx');
+    expect(more.length).toBeGreaterThanOrEqual(26);
+    const runs = await Promise.all(
+      more.slice(0, 10).map((c, i) =>
+        t.cascade.trigger({ portalId: 1, contactId: `bt-${i}`, source: 'workflow', idempotencyKey: `bt-${i}`, groups: ['person'], properties: contactProps(c) }),
+      ),
+    );
+    await waitForRuns(t.tdb.db, runs.map((r) => r.runId));
+    const steps = await t.tdb.db.knex('run_steps').whereIn('run_id', runs.map((r) => r.runId)).select('state', 'skip_reason');
+    expect(steps.filter((s) => s.skip_reason === 'circuit_open')).toEqual([]);
+    expect(steps.every((s) => s.state === 'done')).toBe(true);
+    expect(t.sims.apollo.state.faults.injected['5xx']).toBe(1);
+  });
+});
+
+describe('a scarce bulk endpoint', () => {
+  let t: TestCascade;
+  let zb: Awaited<ReturnType<ReturnType<typeof createZerobounceSim>['start']>>;
+  let sim: ReturnType<typeof createZerobounceSim>;
+  beforeAll(async () => {
+    // ZeroBounce allows one validatebatch a minute here, and 50,000 single validations per 10 s.
+    sim = createZerobounceSim({ validKeys: ['zerobounce-portal-a-key-0001'], latencyMs: [2, 6], limits: { batch: 1, batchWindowMs: 60_000 } });
+    zb = await sim.start();
+    t = await testCascade({
+      config: { ZEROBOUNCE_BASE_URL: `${zb.apiUrl}/v2`, ZEROBOUNCE_BULK_BASE_URL: `${zb.bulkUrl}/v2`, VENDOR_BATCH_WINDOW_MS: '300', STEP_WAIT_BUDGET_MS: '8000' },
+    });
+    await t.cascade.credentials.put(1, { vendor: 'zerobounce', apiKey: 'zerobounce-portal-a-key-0001' });
+    await saveSettings(t.tdb.db.knex, 1, {
+      waterfall: { email_verification: [{ vendor: 'zerobounce', operation: 'validate' }] },
+      rate_limits: { 'zerobounce.validate_bulk': [{ limit: 1, windowMs: 60_000 }] },
+    });
+    await t.cascade.startWorker(10);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await zb?.close();
+  });
+
+  it('does not hold steps for the next bulk window: they go out one by one, with no limit signal', async () => {
+    const wave = (from: number, tag: string) =>
+      Promise.all(
+        more.slice(from, from + 3).map((c, i) =>
+          t.cascade.trigger({ portalId: 1, contactId: `${tag}-${i}`, source: 'workflow', idempotencyKey: `${tag}-${i}`, groups: ['email_verification'], properties: contactProps(c) }),
+        ),
+      );
+    const first = await wave(20, 'zb1');
+    await waitForRuns(t.tdb.db, first.map((r) => r.runId));
+    const second = await wave(23, 'zb2');
+    await waitForRuns(t.tdb.db, second.map((r) => r.runId), 20_000);
+    const steps = await t.tdb.db.knex('run_steps').whereIn('run_id', [...first, ...second].map((r) => r.runId)).select('state', 'skip_reason', 'batch_id');
+    // Without the fallback the second wave would wait for the next minute and run out of budget.
+    expect(steps.filter((s) => s.skip_reason === 'rate_limited')).toEqual([]);
+    expect(steps.every((s) => s.state === 'done')).toBe(true);
+    expect(sim.state.limitSignals).toBe(0);
+    const paths = sim.state.requests.map((r) => r.path);
+    expect(paths.filter((p) => p.endsWith('/validatebatch')).length).toBeLessThanOrEqual(2);
+    expect(paths.filter((p) => p.endsWith('/validate')).length).toBeGreaterThanOrEqual(1);
   });
 });
 
