@@ -1,14 +1,109 @@
-// `npm run sandbox`: the vendor simulators as standalone servers, for running the backend against
-// them by hand. Keys are listed on start; point APOLLO_BASE_URL / HUNTER_BASE_URL at the URLs shown.
+// `npm run sandbox`: every vendor simulator as a standalone server on a fixed port (4101…; override
+// one with SANDBOX_<VENDOR>_PORT), for running the backend against them by hand. On start it prints,
+// per vendor, the *_BASE_URL settings (server/config.ts) to point the adapter at it and the key the
+// simulator accepts.
 import { createApolloSim } from './vendors/apollo.ts';
+import { createClearbitSim } from './vendors/clearbit.ts';
+import { createCognismSim } from './vendors/cognism.ts';
+import type { RunningServer } from './vendors/common.ts';
+import { createFullenrichSim } from './vendors/fullenrich.ts';
 import { createHunterSim } from './vendors/hunter.ts';
+import { createLushaSim } from './vendors/lusha.ts';
+import { createNeverbounceSim } from './vendors/neverbounce.ts';
+import { createPdlSim } from './vendors/pdl.ts';
+import { createZerobounceSim } from './vendors/zerobounce.ts';
 
-const apolloPort = Number(process.env.SANDBOX_APOLLO_PORT ?? 4101);
-const hunterPort = Number(process.env.SANDBOX_HUNTER_PORT ?? 4102);
-const keys = { apollo: 'sandbox-apollo-key-0001', hunter: 'sandbox-hunter-key-0001' };
+/**
+ * Sandbox keys: never like real keys. Clearbit's adapter refuses any key that is not a legacy secret
+ * key (`sk_…`) before calling, so its sandbox key has that form without looking like a live one.
+ */
+const KEYS = {
+  apollo: 'sandbox-apollo-key-0001',
+  hunter: 'sandbox-hunter-key-0001',
+  pdl: 'sandbox-pdl-key-0001',
+  lusha: 'sandbox-lusha-key-0001',
+  zerobounce: 'sandbox-zerobounce-key-0001',
+  neverbounce: 'sandbox-neverbounce-key-0001',
+  cognism: 'sandbox-cognism-key-0001',
+  clearbit: 'sk_cascade_sandbox_0001',
+  fullenrich: 'sandbox-fullenrich-key-0001',
+} as const;
+type Vendor = keyof typeof KEYS;
 
-const apollo = await createApolloSim({ validKeys: [keys.apollo], latencyMs: [20, 80] }).start(apolloPort);
-const hunter = await createHunterSim({ validKeys: [keys.hunter], latencyMs: [20, 80] }).start(hunterPort);
-console.log(`Apollo simulator  APOLLO_BASE_URL=${apollo.url}/api/v1   key: ${keys.apollo}`);
-console.log(`Hunter simulator  HUNTER_BASE_URL=${hunter.url}/v2       key: ${keys.hunter}`);
-console.log(`Billing counters: ${apollo.url}/__sandbox/billing and ${hunter.url}/__sandbox/billing   (Ctrl-C to stop)`);
+const DEFAULT_PORTS: Record<Vendor | 'zerobounce_bulk', number> = {
+  apollo: 4101,
+  hunter: 4102,
+  pdl: 4103,
+  lusha: 4104,
+  zerobounce: 4105,
+  zerobounce_bulk: 4106,
+  neverbounce: 4107,
+  cognism: 4108,
+  clearbit: 4109,
+  fullenrich: 4110,
+};
+const port = (name: keyof typeof DEFAULT_PORTS) => Number(process.env[`SANDBOX_${name.toUpperCase()}_PORT`] ?? DEFAULT_PORTS[name]);
+const opts = (vendor: Vendor) => ({ validKeys: [KEYS[vendor]], latencyMs: [20, 80] as [number, number] });
+
+interface Started {
+  vendor: Vendor;
+  server: RunningServer;
+  /** The config settings that point the adapter at this simulator. */
+  env: Record<string, string>;
+}
+
+const started: Started[] = [];
+const start = async (vendor: Vendor, run: () => Promise<{ server: RunningServer; env: Record<string, string> }>) => {
+  const { server, env } = await run();
+  started.push({ vendor, server, env });
+};
+
+await start('apollo', async () => {
+  const server = await createApolloSim(opts('apollo')).start(port('apollo'));
+  return { server, env: { APOLLO_BASE_URL: `${server.url}/api/v1` } };
+});
+await start('hunter', async () => {
+  const server = await createHunterSim(opts('hunter')).start(port('hunter'));
+  return { server, env: { HUNTER_BASE_URL: `${server.url}/v2` } };
+});
+await start('pdl', async () => {
+  const server = await createPdlSim(opts('pdl')).start(port('pdl'));
+  return { server, env: { PDL_BASE_URL: `${server.url}/v5` } };
+});
+await start('lusha', async () => {
+  const server = await createLushaSim(opts('lusha')).start(port('lusha'));
+  return { server, env: { LUSHA_BASE_URL: server.url } };
+});
+await start('zerobounce', async () => {
+  const server = await createZerobounceSim(opts('zerobounce')).start(port('zerobounce'), port('zerobounce_bulk'));
+  return { server, env: { ZEROBOUNCE_BASE_URL: `${server.apiUrl}/v2`, ZEROBOUNCE_BULK_BASE_URL: `${server.bulkUrl}/v2` } };
+});
+await start('neverbounce', async () => {
+  const server = await createNeverbounceSim(opts('neverbounce')).start(port('neverbounce'));
+  return { server, env: { NEVERBOUNCE_BASE_URL: `${server.url}/v4` } };
+});
+await start('cognism', async () => {
+  const server = await createCognismSim(opts('cognism')).start(port('cognism'));
+  return { server, env: { COGNISM_BASE_URL: `${server.url}/api/search` } };
+});
+await start('clearbit', async () => {
+  const server = await createClearbitSim(opts('clearbit')).start(port('clearbit'));
+  return { server, env: { CLEARBIT_PERSON_BASE_URL: server.personBaseUrl, CLEARBIT_COMPANY_BASE_URL: server.companyBaseUrl } };
+});
+await start('fullenrich', async () => {
+  const server = await createFullenrichSim(opts('fullenrich')).start(port('fullenrich'));
+  return { server, env: { FULLENRICH_BASE_URL: `${server.url}/api/v2` } };
+});
+
+for (const s of started) {
+  const env = Object.entries(s.env).map(([k, v]) => `${k}=${v}`).join('  ');
+  console.log(`${s.vendor.padEnd(12)} ${env}   key: ${KEYS[s.vendor]}`);
+}
+console.log(`Billing counters: <simulator URL>/__sandbox/billing, e.g. ${started[0]?.server.url}/__sandbox/billing   (Ctrl-C to stop)`);
+
+const stop = async () => {
+  await Promise.all(started.map((s) => s.server.close()));
+  process.exit(0);
+};
+process.once('SIGINT', () => void stop());
+process.once('SIGTERM', () => void stop());

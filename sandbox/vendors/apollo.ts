@@ -14,12 +14,28 @@
 // organization_name is resolved back to a world domain (`<stem>.example` or `<stem>.com` whose
 // company has that exact name). A LinkedIn-only lookup finds people this simulator has already
 // returned (a LinkedIn slug cannot be inverted to a company domain); otherwise it is a miss.
-import { createHash } from 'node:crypto';
-import express from 'express';
-import type { NextFunction, Request, Response } from 'express';
+import type express from 'express';
+import type { Request, Response } from 'express';
 import { companyFor, personByEmail, personByName, unit, vendorKnows } from '../world.ts';
 import type { WorldCompany, WorldPerson } from '../world.ts';
-import { adminRoutes, arrivedAt, createSimState, faultAndLatency, listen, withAnswerDrift } from './common.ts';
+import {
+  adminRoutes,
+  answerDriftRoute,
+  applyAnswerDrift,
+  arrivedAt,
+  createSimState,
+  domainForCompanyName as domainForOrganizationName,
+  faultAndLatency,
+  lc,
+  listen,
+  nonEmpty as str,
+  parserErrors,
+  sha256Hex,
+  simApp,
+  simDomain,
+  simLinkedin,
+  WindowsLeft,
+} from './common.ts';
 import type { AnswerDrift, RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
 
 export type ApolloEndpoint = 'people/match' | 'people/bulk_match' | 'organizations/enrich' | 'organizations/bulk_enrich';
@@ -127,22 +143,6 @@ interface PersonQuery {
   linkedin_url?: string;
 }
 
-const lc = (s: string) => s.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
-
-function simDomain(raw: string): string {
-  const host = lc(raw).replace(/^[a-z][a-z0-9+.-]*:\/\//, '').split(/[/?#]/)[0] ?? '';
-  return host.replace(/:\d+$/, '').replace(/^www\./, '');
-}
-
-function simLinkedin(raw: string): string | undefined {
-  const m = /linkedin\.com\/in\/([^/?#\s]+)/.exec(lc(raw));
-  return m ? `https://www.linkedin.com/in/${m[1]}` : undefined;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() !== '' ? v : undefined;
-}
-
 function personQuery(src: unknown): PersonQuery {
   const o = src && typeof src === 'object' && !Array.isArray(src) ? (src as Record<string, unknown>) : {};
   const q: PersonQuery = {};
@@ -181,18 +181,7 @@ export function apolloMissForm(lookupKey: string): 'null' | 'stub' {
   return unit('apollo-miss-form', lookupKey) < 0.5 ? 'null' : 'stub';
 }
 
-/** organization_name → a world domain whose company carries exactly that name. */
-function domainForOrganizationName(name: string): string | undefined {
-  const wanted = lc(name);
-  const stem = wanted.replace(/\s+(inc|labs|gmbh|ltd|group)\.?$/, '').replace(/\s+/g, '-');
-  if (!/^[a-z0-9-]+$/.test(stem)) return undefined;
-  for (const d of [`${stem}.example`, `${stem}.com`]) {
-    if (lc(companyFor(d).name) === wanted) return d;
-  }
-  return undefined;
-}
-
-const hexId = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24);
+const hexId = (...parts: string[]) => sha256Hex(...parts).slice(0, 24);
 
 // ---------------------------------------------------------------------------------------------
 // Response bodies in Apollo's shapes
@@ -306,8 +295,8 @@ export function createApolloSim(opts: ApolloSimOptions): ApolloSim {
   });
   /** People returned so far, by LinkedIn URL (for LinkedIn-only lookups). */
   const seenByLinkedin = new Map<string, WorldPerson>();
-  /** Last "left" per (counter key, window), so a 429 can still report the other windows. */
-  const lastLeft = new Map<string, { slot: number; left: number }>();
+  /** What is left per (counter key, window), so a 429 can still report the other windows. */
+  const windowsLeft = new WindowsLeft();
 
   const keyOf = (req: Request): string | null => {
     const h = req.get('x-api-key');
@@ -340,21 +329,8 @@ export function createApolloSim(opts: ApolloSimOptions): ApolloSim {
       return null;
     }
     const counterKey = `${ep}#${hexId('key', key)}`;
-    const windows = windowsFor(ep);
-    const now = arrivedAt(res);
-    const verdict = state.windows.check(counterKey, windows, now);
-    for (const w of windows) {
-      const slot = Math.floor(now / w.windowMs);
-      let left: number;
-      if (verdict.ok) {
-        left = verdict.remaining[w.name] ?? w.limit;
-        lastLeft.set(`${counterKey}|${w.name}`, { slot, left });
-      } else if (verdict.window.name === w.name) {
-        left = 0;
-      } else {
-        const last = lastLeft.get(`${counterKey}|${w.name}`);
-        left = last && last.slot === slot ? last.left : w.limit;
-      }
+    const { verdict, left: perWindow } = windowsLeft.check(state.windows, counterKey, windowsFor(ep), arrivedAt(res));
+    for (const { window: w, left } of perWindow) {
       const h = HEADER_NAMES[w.name as WindowName];
       res.set(h.limit, String(w.limit));
       res.set(h.usage, String(w.limit - left));
@@ -411,26 +387,12 @@ export function createApolloSim(opts: ApolloSimOptions): ApolloSim {
       error_code: 'INVALID_INPUT',
     });
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(express.json({ limit: '1mb' }));
+  const app = simApp({ jsonLimit: '1mb' });
   app.use(adminRoutes(state));
-  app.post('/__sandbox/apollo/drift', (req, res) => {
-    const body = (req.body ?? {}) as AnswerDrift;
-    state.answerDrift = {
-      ...(body.add && typeof body.add === 'object' ? { add: body.add } : {}),
-      ...(Array.isArray(body.drop) ? { drop: body.drop.filter((x): x is string => typeof x === 'string') } : {}),
-    };
-    res.json(state.answerDrift);
-  });
+  app.use(answerDriftRoute(state, 'apollo'));
   app.use(faultAndLatency(state, keyOf));
   // Schema drift on demand: every 200 JSON answer of the vendor routes goes through answerDrift.
-  app.use((_req, res, next) => {
-    const send = res.json.bind(res);
-    res.json = ((body: unknown) => send(res.statusCode === 200 ? withAnswerDrift(body, state.answerDrift) : body)) as typeof res.json;
-    next();
-  });
+  app.use(applyAnswerDrift(state));
 
   // The key check: free, not counted against any window (it is not an enrichment endpoint).
   app.get('/api/v1/auth/health', (req, res) => {
@@ -544,9 +506,7 @@ export function createApolloSim(opts: ApolloSimOptions): ApolloSim {
     res.status(404).json({ error: `No route for ${req.method} ${req.path}` });
   });
   // Malformed JSON and other parser errors: Apollo answers 400 with a JSON error.
-  app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
-    res.status(err.status && err.status < 500 ? err.status : 500).json({ error: err.message || 'error' });
-  });
+  app.use(parserErrors((res, status, message) => res.status(status).json({ error: message })));
 
   return { app, state, start: (port = 0) => listen(app, port) };
 }

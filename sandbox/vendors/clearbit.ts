@@ -13,12 +13,23 @@
 //   `X-RateLimit-Remaining`, `X-RateLimit-Reset` on every answer (401s included). The reset is epoch
 //   seconds by default (what live probes show) or seconds to wait (`resetFormat: 'delta'`, VENDORS.md's
 //   reading). Over the limit → 429 `rate_limit`.
-import { createHash } from 'node:crypto';
 import express from 'express';
 import type { Request, Response } from 'express';
 import { companyFor, personByEmail, unit, vendorKnows } from '../world.ts';
 import type { WorldCompany, WorldPerson } from '../world.ts';
-import { adminRoutes, arrivedAt, createSimState, faultAndLatency, listen } from './common.ts';
+import {
+  adminRoutes,
+  arrivedAt,
+  bearerToken,
+  createSimState,
+  EMAIL_RE,
+  faultAndLatency,
+  listen,
+  queryParam as param,
+  sha256Hex,
+  simApp,
+  uuidFrom as uuid,
+} from './common.ts';
 import type { RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
 
 export type ClearbitApi = 'person' | 'company';
@@ -93,11 +104,6 @@ export function clearbitConfig(opts: ClearbitSimOptions): ClearbitConfig {
 
 // ---------------------------------------------------------------------------------------------
 // Bodies in Clearbit's v2 shapes
-
-const uuid = (...parts: string[]) => {
-  const h = createHash('sha256').update(parts.join('\u0000')).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-};
 
 const isoDay = (...parts: string[]) =>
   new Date(Date.UTC(2025, 0, 1) + Math.floor(unit('clearbit-day', ...parts) * 300) * 86_400_000).toISOString();
@@ -222,10 +228,10 @@ function companyBody(c: WorldCompany) {
 // ---------------------------------------------------------------------------------------------
 
 function keyOf(req: Request): string | null {
+  const bearer = bearerToken(req);
+  if (bearer) return bearer;
   const auth = req.get('authorization');
   if (!auth) return null;
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-  if (bearer?.[1]) return bearer[1];
   const basic = /^Basic\s+(\S+)\s*$/i.exec(auth);
   if (basic?.[1]) {
     const user = Buffer.from(basic[1], 'base64').toString('utf8').split(':')[0];
@@ -238,13 +244,6 @@ function clearbitError(res: Response, status: number, type: string, message: str
   res.status(status).json({ error: { type, message } });
 }
 
-function param(req: Request, name: string): string | undefined {
-  const q = req.query[name];
-  const v = Array.isArray(q) ? q[0] : q;
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-}
-
-const EMAIL_RE = /^[^\s@]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 const DOMAIN_RE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 
 export function createClearbitSim(opts: ClearbitSimOptions): ClearbitSim {
@@ -256,7 +255,7 @@ export function createClearbitSim(opts: ClearbitSimOptions): ClearbitSim {
   });
   const validKeys = new Set(opts.validKeys);
   const cfg = () => state.config;
-  const keyHash = (key: string) => createHash('sha256').update(`key\u0000${key}`).digest('hex').slice(0, 24);
+  const keyHash = (key: string) => sha256Hex('key', key).slice(0, 24);
   const quota = (key: string) => cfg().quotaPerKey.get(key) ?? cfg().defaultQuota;
   /** (key, operation, lookup) triples counted this period: repeats are free. */
   const counted = new Set<string>();
@@ -326,9 +325,7 @@ export function createClearbitSim(opts: ClearbitSimOptions): ClearbitSim {
     res.json(b);
   }
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
+  const app = simApp();
   app.use((_req, res, next) => {
     res.on('finish', () => {
       state.statuses[res.statusCode] = (state.statuses[res.statusCode] ?? 0) + 1;
@@ -352,14 +349,14 @@ export function createClearbitSim(opts: ClearbitSimOptions): ClearbitSim {
     if (body.resetFormat === 'epoch' || body.resetFormat === 'delta') c.resetFormat = body.resetFormat;
     res.json({ coverage: c.coverage, companyCoverage: c.companyCoverage, defaultQuota: c.defaultQuota, resetFormat: c.resetFormat });
   });
-  app.post('/__sandbox/reset', (_req, _res, next) => {
-    state.lookups.clear();
-    state.usage.clear();
-    counted.clear();
-    for (const k of Object.keys(state.statuses)) delete state.statuses[Number(k)];
-    next();
-  });
-  app.use(adminRoutes(state));
+  app.use(
+    adminRoutes(state, () => {
+      state.lookups.clear();
+      state.usage.clear();
+      counted.clear();
+      for (const k of Object.keys(state.statuses)) delete state.statuses[Number(k)];
+    }),
+  );
   app.use(faultAndLatency(state, keyOf));
 
   app.get('/v2/people/find', (req, res) => {

@@ -19,12 +19,28 @@
 // Data comes from world.ts: Cognism "knows" a stable, seeded share (`coverage`) of the world's people.
 // A LinkedIn-only lookup finds people this simulator has already previewed (a LinkedIn slug cannot be
 // inverted to a company domain); otherwise it is a miss.
-import { createHash } from 'node:crypto';
-import express from 'express';
-import type { NextFunction, Request, Response } from 'express';
-import { companyFor, personByEmail, personByName, unit, vendorKnows } from '../world.ts';
+import type express from 'express';
+import type { Request, Response } from 'express';
+import { personByEmail, personByName, unit, vendorKnows } from '../world.ts';
 import type { WorldPerson } from '../world.ts';
-import { adminRoutes, arrivedAt, createSimState, faultAndLatency, listen } from './common.ts';
+import {
+  adminRoutes,
+  arrivedAt,
+  bearerToken,
+  creditAllowances,
+  createSimState,
+  domainForCompanyName as domainForAccountName,
+  faultAndLatency,
+  listen,
+  nonEmpty as str,
+  parserErrors,
+  sha256Hex as hex,
+  simApp,
+  simDomain,
+  simLinkedin,
+  uuidFrom as uuid,
+} from './common.ts';
+import type { CreditsOption } from './common.ts';
 import type { RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
 
 export type CognismEndpoint = 'contact/enrich' | 'contact/redeem' | 'entitlement';
@@ -38,7 +54,7 @@ export interface CognismSimOptions extends SimOptions {
   endpointLimits?: Partial<Record<CognismEndpoint, number>>;
   endpointWindowMs?: number;
   /** Credits a key may spend on first-time redeems: one number for every key, or per key. Default 1,000,000. */
-  creditsPerKey?: number | { default?: number; perKey?: Record<string, number> };
+  creditsPerKey?: CreditsOption;
   /** Keys Cognism considers expired (six months old): 401 like a bad key. */
   expiredKeys?: string[];
   /** Send `x-rate-limit-limit` / `x-rate-limit-remaining` / `x-rate-limit-reset` on every answer (default false: undocumented). */
@@ -86,15 +102,13 @@ const ENRICH_FIELDS = new Set([
 ]);
 
 export function cognismConfig(opts: CognismSimOptions): CognismConfig {
-  const credits = opts.creditsPerKey;
   const epMs = opts.endpointWindowMs ?? 60_000;
   const ep = (name: CognismEndpoint): RateWindowSpec => ({ name, limit: opts.endpointLimits?.[name] ?? 600, windowMs: epMs });
   return {
     coverage: opts.coverage ?? 0.7,
     account: { name: 'account', limit: opts.accountLimit?.limit ?? 1_000, windowMs: opts.accountLimit?.windowMs ?? 60_000 },
     endpoints: { 'contact/enrich': ep('contact/enrich'), 'contact/redeem': ep('contact/redeem'), entitlement: ep('entitlement') },
-    defaultCredits: typeof credits === 'number' ? credits : (credits?.default ?? DEFAULT_CREDITS),
-    creditsPerKey: new Map(typeof credits === 'object' ? Object.entries(credits.perKey ?? {}) : []),
+    ...creditAllowances(opts.creditsPerKey, DEFAULT_CREDITS),
     expiredKeys: new Set(opts.expiredKeys ?? []),
     rateHeaders: opts.rateHeaders ?? false,
     mobileEntitled: opts.mobileEntitled ?? true,
@@ -104,11 +118,6 @@ export function cognismConfig(opts: CognismSimOptions): CognismConfig {
 // ---------------------------------------------------------------------------------------------
 // Ids and bodies
 
-const hex = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex');
-const uuid = (...parts: string[]) => {
-  const h = hex(...parts);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-};
 
 export const cognismContactId = (p: WorldPerson) => uuid('cognism-contact', p.email);
 const accountId = (domain: string) => uuid('cognism-account', domain);
@@ -268,9 +277,8 @@ function contactBody(p: WorldPerson, mobileEntitled: boolean): Record<string, un
 // Request helpers
 
 function keyOf(req: Request): string | null {
-  const auth = req.get('authorization');
-  const m = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
-  if (m?.[1]) return m[1];
+  const bearer = bearerToken(req);
+  if (bearer) return bearer;
   const q = req.query.api_key;
   return typeof q === 'string' && q.trim() ? q.trim() : null;
 }
@@ -279,30 +287,6 @@ function cognismError(res: Response, status: number, key: string, msg: string): 
   res.status(status).json([{ key, code: status, msg }]);
 }
 
-const lc = (s: string) => s.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
-
-function simDomain(raw: string): string {
-  const host = lc(raw).replace(/^[a-z][a-z0-9+.-]*:\/\//, '').split(/[/?#]/)[0] ?? '';
-  return host.replace(/:\d+$/, '').replace(/^www\./, '');
-}
-
-function simLinkedin(raw: string): string | undefined {
-  const m = /linkedin\.com\/in\/([^/?#\s]+)/.exec(lc(raw));
-  return m ? `https://www.linkedin.com/in/${m[1]}` : undefined;
-}
-
-/** accountName → a world domain whose company carries exactly that name. */
-function domainForAccountName(name: string): string | undefined {
-  const wanted = lc(name);
-  const stem = wanted.replace(/\s+(inc|labs|gmbh|ltd|group)\.?$/, '').replace(/\s+/g, '-');
-  if (!/^[a-z0-9-]+$/.test(stem)) return undefined;
-  for (const d of [`${stem}.example`, `${stem}.com`]) {
-    if (lc(companyFor(d).name) === wanted) return d;
-  }
-  return undefined;
-}
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -383,10 +367,7 @@ export function createCognismSim(opts: CognismSimOptions): CognismSim {
     return Math.round(lo + unit('cognism-score', kind, p.email) * (hi - lo));
   }
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(express.json({ limit: '1mb' }));
+  const app = simApp({ jsonLimit: '1mb' });
 
   // Cognism-specific admin: credits by key tail (keys are never echoed), config, reset.
   app.get('/__sandbox/cognism', (_req, res) => {
@@ -405,13 +386,13 @@ export function createCognismSim(opts: CognismSimOptions): CognismSim {
     if (typeof body.mobileEntitled === 'boolean') c.mobileEntitled = body.mobileEntitled;
     res.json({ coverage: c.coverage, defaultCredits: c.defaultCredits, rateHeaders: c.rateHeaders, mobileEntitled: c.mobileEntitled });
   });
-  app.post('/__sandbox/reset', (_req, _res, next) => {
-    state.creditsUsed.clear();
-    state.redeemed.clear();
-    for (const k of Object.keys(state.calls) as CognismEndpoint[]) state.calls[k] = 0;
-    next();
-  });
-  app.use(adminRoutes(state));
+  app.use(
+    adminRoutes(state, () => {
+      state.creditsUsed.clear();
+      state.redeemed.clear();
+      for (const k of Object.keys(state.calls) as CognismEndpoint[]) state.calls[k] = 0;
+    }),
+  );
   app.use(faultAndLatency(state, keyOf));
 
   app.post('/api/search/contact/enrich', (req, res) => {
@@ -494,10 +475,7 @@ export function createCognismSim(opts: CognismSimOptions): CognismSim {
 
   app.use((_req, res) => cognismError(res, 404, 'RouteNotFound', 'Not found'));
   // Malformed JSON and other parser errors: Cognism answers 400 in its error form.
-  app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
-    const status = err.status && err.status < 500 ? err.status : 500;
-    cognismError(res, status, status === 400 ? 'InvalidRequest' : 'InternalError', err.message || 'error');
-  });
+  app.use(parserErrors((res, status, message) => cognismError(res, status, status === 400 ? 'InvalidRequest' : 'InternalError', message)));
 
   return { app, state, start: (port = 0) => listen(app, port) };
 }

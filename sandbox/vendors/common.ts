@@ -1,10 +1,14 @@
 // Machinery every vendor simulator shares: latency, injected faults, clock-aligned rate windows,
 // a billing counter that applies the vendor's own rules, a request log and the admin endpoints
-// (/__sandbox/...) that tests and the benchmark read across processes.
+// (/__sandbox/...) that tests and the benchmark read across processes; and the small pieces the
+// simulators would otherwise each write again: the express app's setup, the answer-drift switch,
+// per-window "left" counts for rate headers, credit allowances, and reading lookup forms.
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express from 'express';
-import type { Request, Response, NextFunction } from 'express';
+import type { ErrorRequestHandler, Request, Response, NextFunction } from 'express';
+import { companyFor } from '../world.ts';
 
 export interface FaultRates {
   /** Share of requests answered 500/502/503. */
@@ -294,8 +298,11 @@ export function arrivedAt(res: Response): number {
   return typeof res.locals.arrivedAt === 'number' ? res.locals.arrivedAt : Date.now();
 }
 
-/** /__sandbox/* endpoints: billing counter, request log, fault rates, reset. */
-export function adminRoutes(state: SimState): express.Router {
+/**
+ * /__sandbox/* endpoints: billing counter, request log, fault rates, reset. `onReset` clears the
+ * simulator's own state on POST /__sandbox/reset, before the shared counters are cleared.
+ */
+export function adminRoutes(state: SimState, onReset?: () => void): express.Router {
   const r = express.Router();
   r.get('/__sandbox/billing', (_req, res) => {
     res.json(state.billing.snapshot());
@@ -321,6 +328,7 @@ export function adminRoutes(state: SimState): express.Router {
     res.json({ faults: state.faults.rates, latencyMs: state.latencyMs });
   });
   r.post('/__sandbox/reset', (_req, res) => {
+    onReset?.();
     state.billing.reset();
     state.windows.reset();
     state.requests.length = 0;
@@ -402,3 +410,173 @@ export function withAnswerDrift(body: unknown, drift: AnswerDrift): unknown {
   }
   return copy;
 }
+
+/** State of a simulator whose 200 answers can drift on demand. */
+export interface DriftableState {
+  answerDrift: AnswerDrift;
+}
+
+/** POST /__sandbox/<vendor>/drift `{add?, drop?}`: sets the drift applied to every later 200 answer. */
+export function answerDriftRoute(state: DriftableState, vendor: string): express.Router {
+  const r = express.Router();
+  r.post(`/__sandbox/${vendor}/drift`, express.json(), (req, res) => {
+    const body = (req.body ?? {}) as AnswerDrift;
+    state.answerDrift = {
+      ...(body.add && typeof body.add === 'object' ? { add: body.add } : {}),
+      ...(Array.isArray(body.drop) ? { drop: body.drop.filter((x): x is string => typeof x === 'string') } : {}),
+    };
+    res.json(state.answerDrift);
+  });
+  return r;
+}
+
+/** Middleware: every 200 JSON answer of the vendor routes goes out through `state.answerDrift`. */
+export function applyAnswerDrift(state: DriftableState) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.path.startsWith('/__sandbox')) return next();
+    const send = res.json.bind(res);
+    res.json = ((body: unknown) => send(res.statusCode === 200 ? withAnswerDrift(body, state.answerDrift) : body)) as typeof res.json;
+    next();
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The express app
+
+/**
+ * A simulator's express app: no `X-Powered-By`; unless `etag` is true, no ETag either (most
+ * simulators answer without one); JSON bodies parsed up to `jsonLimit` when given.
+ */
+export function simApp(opts: { jsonLimit?: string; etag?: boolean } = {}): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  if (!opts.etag) app.set('etag', false);
+  if (opts.jsonLimit) app.use(express.json({ limit: opts.jsonLimit }));
+  return app;
+}
+
+/** Malformed JSON and other parser errors, answered in the vendor's own error form: the parser's 4xx, else 500. */
+export function parserErrors(answer: (res: Response, status: number, message: string) => void): ErrorRequestHandler {
+  return (err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = err.status && err.status < 500 ? err.status : 500;
+    answer(res, status, err.message || 'error');
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate headers: what is left of each window
+
+/**
+ * WindowCounter verdicts with what is left of every window, as vendors report it per window in
+ * their headers: after an admitted request, each window's remaining count; after a refusal, 0 for
+ * the window that refused and, for the others, the count last reported in their current slot.
+ */
+export class WindowsLeft {
+  private readonly last = new Map<string, { slot: number; left: number }>();
+
+  check(counter: WindowCounter, key: string, windows: readonly RateWindowSpec[], now: number) {
+    const verdict = counter.check(key, windows, now);
+    const left = windows.map((w) => {
+      const slot = Math.floor(now / w.windowMs);
+      let n: number;
+      if (verdict.ok) {
+        n = verdict.remaining[w.name] ?? w.limit;
+        this.last.set(`${key}|${w.name}`, { slot, left: n });
+      } else if (verdict.window.name === w.name) {
+        n = 0;
+      } else {
+        const last = this.last.get(`${key}|${w.name}`);
+        n = last && last.slot === slot ? last.left : w.limit;
+      }
+      return { window: w, left: n };
+    });
+    return { verdict, left };
+  }
+
+  clear(): void {
+    this.last.clear();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credits
+
+/** Credits per key: one number for every key, or a default with per-key overrides. */
+export type CreditsOption = number | { default?: number; perKey?: Record<string, number> };
+
+export function creditAllowances(opt: CreditsOption | undefined, fallback: number): { defaultCredits: number; creditsPerKey: Map<string, number> } {
+  return {
+    defaultCredits: typeof opt === 'number' ? opt : (opt?.default ?? fallback),
+    creditsPerKey: new Map(typeof opt === 'object' ? Object.entries(opt.perKey ?? {}) : []),
+  };
+}
+
+/** Credits used and allowed per key, by key tail only (keys are never echoed): for /__sandbox/<vendor>. */
+export function creditsByKeyTail(used: ReadonlyMap<string, number>, keys: Iterable<string>, allowance: (key: string) => number) {
+  return [...new Set([...used.keys(), ...keys])].map((k) => ({ keyTail: k.slice(-4), used: used.get(k) ?? 0, allowance: allowance(k) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading requests and lookup forms (the simulators' own, simpler spelling of the adapters' keys)
+
+/** Lower case, NFKC, single-spaced, trimmed. */
+export const lc = (s: string) => s.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
+
+/** A non-empty string, as given; undefined for anything else. */
+export const nonEmpty = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
+
+/** The first value of a query parameter, trimmed; undefined when absent or blank. */
+export function queryParam(req: Request, name: string): string | undefined {
+  const q = req.query[name];
+  const v = Array.isArray(q) ? q[0] : q;
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+}
+
+/** The token of `Authorization: Bearer <token>`. */
+export function bearerToken(req: Request): string | null {
+  const auth = req.get('authorization');
+  const m = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
+  return m?.[1] ?? null;
+}
+
+/** "https://WWW.Acme.com:443/x" → "acme.com". */
+export function simDomain(raw: string): string {
+  const host = lc(raw).replace(/^[a-z][a-z0-9+.-]*:\/\//, '').split(/[/?#]/)[0] ?? '';
+  return host.replace(/:\d+$/, '').replace(/^www\./, '');
+}
+
+/** Any LinkedIn URL form of a person (or of a company) → "https://www.linkedin.com/in/slug". */
+export function simLinkedin(raw: string, kind: 'in' | 'company' = 'in'): string | undefined {
+  const m = new RegExp(`linkedin\\.com/${kind}/([^/?#\\s]+)`).exec(lc(raw));
+  return m ? `https://www.linkedin.com/${kind}/${m[1]}` : undefined;
+}
+
+/** A company name → the world domain (`<stem>.example` or `<stem>.com`) whose company carries exactly that name. */
+export function domainForCompanyName(name: string): string | undefined {
+  const wanted = lc(name);
+  const stem = wanted.replace(/\s+(inc|labs|gmbh|ltd|group)\.?$/, '').replace(/\s+/g, '-');
+  if (!/^[a-z0-9-]+$/.test(stem)) return undefined;
+  for (const d of [`${stem}.example`, `${stem}.com`]) {
+    if (lc(companyFor(d).name) === wanted) return d;
+  }
+  return undefined;
+}
+
+/** A stable id: the hex SHA-256 of the parts. */
+export const sha256Hex = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex');
+
+/** A stable UUID-shaped id from the parts. */
+export const uuidFrom = (...parts: string[]) => {
+  const h = sha256Hex(...parts);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+};
+
+/** An e-mail address as the simulators accept it (lower case). */
+export const EMAIL_RE = /^[^\s@]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
+
+// Mail-domain facts of the verifier simulators (Hunter, NeverBounce, ZeroBounce).
+export const WEBMAIL: ReadonlySet<string> = new Set(['gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com',
+  'aol.com', 'icloud.com', 'proton.me', 'protonmail.com', 'gmx.com']);
+export const DISPOSABLE: ReadonlySet<string> = new Set(['mailinator.com', 'guerrillamail.com', '10minutemail.com', 'tempmail.com',
+  'yopmail.com', 'trashmail.com']);
+export const ROLE_MAILBOXES: ReadonlySet<string> = new Set(['info', 'sales', 'admin', 'support', 'contact', 'hello', 'office', 'team', 'marketing', 'billing']);

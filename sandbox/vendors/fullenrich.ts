@@ -23,12 +23,26 @@
 //
 // Data comes from world.ts: FullEnrich "knows" a stable, seeded share of the world's people
 // (`coverage`) and finds a mobile phone for a share of those (`phoneCoverage`).
-import { createHash, createHmac } from 'node:crypto';
-import express from 'express';
-import type { NextFunction, Request, Response } from 'express';
-import { companyFor, personByName, unit, vendorKnows } from '../world.ts';
+import { createHmac } from 'node:crypto';
+import type express from 'express';
+import type { Request, Response } from 'express';
+import { personByName, unit, vendorKnows } from '../world.ts';
 import type { WorldCompany, WorldPerson } from '../world.ts';
-import { adminRoutes, arrivedAt, createSimState, faultAndLatency, listen } from './common.ts';
+import {
+  adminRoutes,
+  arrivedAt,
+  createSimState,
+  domainForCompanyName,
+  faultAndLatency,
+  lc,
+  listen,
+  nonEmpty as str,
+  parserErrors,
+  sha256Hex,
+  simApp,
+  simDomain,
+  simLinkedin,
+} from './common.ts';
 import type { RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
 
 /** How the simulator delivers the webhook of an enrichment (fixed when the enrichment is created). */
@@ -135,20 +149,6 @@ const ENRICH_FIELDS = ['contact.work_emails', 'contact.phones', 'contact.persona
 const CREDITS = { email: 1, personalEmail: 3, phone: 10 } as const;
 const BILLED_EMAIL_STATUSES = new Set(['DELIVERABLE', 'HIGH_PROBABILITY', 'CATCH_ALL']);
 
-const lc = (s: string) => s.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
-
-function simDomain(raw: string): string {
-  const host = lc(raw).replace(/^[a-z][a-z0-9+.-]*:\/\//, '').split(/[/?#]/)[0] ?? '';
-  return host.replace(/:\d+$/, '').replace(/^www\./, '');
-}
-
-function simLinkedin(raw: string): string | undefined {
-  const m = /linkedin\.com\/in\/([^/?#\s]+)/.exec(lc(raw));
-  return m ? `https://www.linkedin.com/in/${m[1]}` : undefined;
-}
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
-
 /** The billing key of a contact, in the adapter's canonical spelling (domain wins over company_name). */
 export function fullenrichSimLookupKey(input: Record<string, string>): string {
   const parts: string[] = [];
@@ -160,19 +160,9 @@ export function fullenrichSimLookupKey(input: Record<string, string>): string {
   return parts.join('|');
 }
 
-/** company_name → a world domain whose company carries exactly that name. */
-function domainForCompanyName(name: string): string | undefined {
-  const wanted = lc(name);
-  const stem = wanted.replace(/\s+(inc|labs|gmbh|ltd|group)\.?$/, '').replace(/\s+/g, '-');
-  if (!/^[a-z0-9-]+$/.test(stem)) return undefined;
-  for (const d of [`${stem}.example`, `${stem}.com`]) {
-    if (lc(companyFor(d).name) === wanted) return d;
-  }
-  return undefined;
-}
-
+/** A version-4-shaped UUID, as FullEnrich's ids are. */
 const uuidOf = (...parts: string[]) => {
-  const h = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  const h = sha256Hex(...parts);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 };
 
@@ -553,10 +543,7 @@ export function createFullenrichSim(opts: FullenrichSimOptions): FullenrichSim {
     return contacts;
   }
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(express.json({ limit: '2mb' }));
+  const app = simApp({ jsonLimit: '2mb' });
   app.use(adminRoutes(state));
 
   app.get('/__sandbox/enrichments', (_req, res) => {
@@ -652,10 +639,7 @@ export function createFullenrichSim(opts: FullenrichSimOptions): FullenrichSim {
     res.status(404).json({ code: 'error.not_found', message: `No route for ${req.method} ${req.path}` });
   });
   // Malformed JSON and other parser errors.
-  app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
-    const status = err.status && err.status < 500 ? err.status : 500;
-    res.status(status).json({ code: status === 400 ? 'error.body.invalid' : 'error.internal', message: err.message || 'error' });
-  });
+  app.use(parserErrors((res, status, message) => errorBody(res, status, status === 400 ? 'error.body.invalid' : 'error.internal', message)));
 
   return {
     app,

@@ -16,13 +16,24 @@
 //   keys from, every 200 JSON answer.
 import express from 'express';
 import type { Request, Response } from 'express';
-import { adminRoutes, arrivedAt, createSimState, faultAndLatency, listen } from './common.ts';
-import type { RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
+import {
+  adminRoutes,
+  answerDriftRoute,
+  applyAnswerDrift,
+  arrivedAt,
+  creditAllowances,
+  createSimState,
+  DISPOSABLE,
+  EMAIL_RE,
+  faultAndLatency,
+  listen,
+  queryParam as param,
+  simApp,
+  WEBMAIL,
+} from './common.ts';
+import type { AnswerDrift, CreditsOption, RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
 import { companyFor, personByEmail, personByName, unit, vendorKnows } from '../world.ts';
 import type { WorldCompany, WorldPerson } from '../world.ts';
-// The drift helper lives with the Apollo simulator (it is the same for every vendor).
-import { withAnswerDrift } from './common.ts';
-import type { AnswerDrift } from './common.ts';
 
 export interface HunterWindowOverrides {
   perSecond?: number;
@@ -44,7 +55,7 @@ export interface HunterSimOptions extends SimOptions {
    * Plan credits a key may spend in the billing period (a number for every key, or per key with the
    * number as fallback under `default`). Default 1,000,000. When used up, billable requests get 429.
    */
-  creditsPerKey?: number | { default?: number; perKey?: Record<string, number> };
+  creditsPerKey?: CreditsOption;
   /** Addresses whose owners opted out (451 `claimed_email`). */
   optedOutEmails?: string[];
   /** Deterministic share of all addresses that opted out (default 0.01). */
@@ -96,10 +107,6 @@ const DEFAULT_CREDITS = 1_000_000;
 const COST_TENTHS = { email_finder: 10, email_verifier: 5, people_find: 2, companies_find: 2 } as const;
 type HunterOperation = keyof typeof COST_TENTHS;
 
-const WEBMAIL = new Set(['gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com',
-  'aol.com', 'icloud.com', 'proton.me', 'protonmail.com', 'gmx.com']);
-const DISPOSABLE = new Set(['mailinator.com', 'guerrillamail.com', '10minutemail.com', 'tempmail.com',
-  'yopmail.com', 'trashmail.com']);
 
 function windows(o: HunterWindowOverrides | undefined, perSecond: number, perMinute: number): RateWindowSpec[] {
   return [
@@ -111,14 +118,12 @@ function windows(o: HunterWindowOverrides | undefined, perSecond: number, perMin
 const lowerSet = (xs: readonly string[] | undefined) => new Set((xs ?? []).map((x) => x.trim().toLowerCase()));
 
 export function hunterConfig(opts: HunterSimOptions): HunterConfig {
-  const credits = opts.creditsPerKey;
   return {
     general: windows(opts.limits?.general, 15, 500),
     verifier: windows(opts.limits?.verifier, 10, 300),
     coverage: opts.coverage ?? 0.6,
     companyCoverage: opts.companyCoverage ?? 0.8,
-    defaultCredits: typeof credits === 'number' ? credits : (credits?.default ?? DEFAULT_CREDITS),
-    creditsPerKey: new Map(typeof credits === 'object' ? Object.entries(credits.perKey ?? {}) : []),
+    ...creditAllowances(opts.creditsPerKey, DEFAULT_CREDITS),
     optedOut: lowerSet(opts.optedOutEmails),
     optedOutShare: opts.optedOutShare ?? 0.01,
     slowVerify: {
@@ -140,15 +145,7 @@ export function hunterConfig(opts: HunterSimOptions): HunterConfig {
 function keyOf(req: Request): string | null {
   const header = req.get('x-api-key');
   if (header && header.trim()) return header.trim();
-  const q = req.query['api_key'];
-  const v = Array.isArray(q) ? q[0] : q;
-  return typeof v === 'string' && v.trim() ? v.trim() : null;
-}
-
-function param(req: Request, name: string): string | undefined {
-  const q = req.query[name];
-  const v = Array.isArray(q) ? q[0] : q;
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  return param(req, 'api_key') ?? null;
 }
 
 function hunterError(res: Response, status: number, id: string, details: string): void {
@@ -166,8 +163,6 @@ function cleanDomain(raw: string | undefined): string | undefined {
     .replace(/\.$/, '');
   return s && /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/.test(s) ? s : undefined;
 }
-
-const EMAIL_RE = /^[^\s@]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 
 /** Hunter finds a domain from a company name; here: reverse companyFor() over a few TLDs. */
 function domainForCompany(company: string): string | undefined {
@@ -459,8 +454,7 @@ export function createHunterSim(opts: HunterSimOptions): HunterSim {
     return key;
   }
 
-  const app = express();
-  app.disable('x-powered-by');
+  const app = simApp({ etag: true });
   app.use(faultAndLatency(state, keyOf));
 
   // Hunter-specific admin: credits (by key tail only, keys are never echoed) and a reset hook.
@@ -483,28 +477,16 @@ export function createHunterSim(opts: HunterSimOptions): HunterSim {
     if (typeof body.defaultCredits === 'number') c.defaultCredits = body.defaultCredits;
     res.json({ coverage: c.coverage, companyCoverage: c.companyCoverage, optedOutShare: c.optedOutShare, defaultCredits: c.defaultCredits });
   });
-  app.post('/__sandbox/reset', (_req, _res, next) => {
-    state.creditTenthsUsed.clear();
-    state.billedLookups.clear();
-    state.verifyCalls.clear();
-    next();
-  });
-  app.post('/__sandbox/hunter/drift', express.json(), (req, res) => {
-    const body = (req.body ?? {}) as AnswerDrift;
-    state.answerDrift = {
-      ...(body.add && typeof body.add === 'object' ? { add: body.add } : {}),
-      ...(Array.isArray(body.drop) ? { drop: body.drop.filter((x): x is string => typeof x === 'string') } : {}),
-    };
-    res.json(state.answerDrift);
-  });
-  app.use(adminRoutes(state));
+  app.use(answerDriftRoute(state, 'hunter'));
+  app.use(
+    adminRoutes(state, () => {
+      state.creditTenthsUsed.clear();
+      state.billedLookups.clear();
+      state.verifyCalls.clear();
+    }),
+  );
   // Schema drift on demand: every 200 JSON answer of the vendor routes goes through answerDrift.
-  app.use((req, res, next) => {
-    if (req.path.startsWith('/__sandbox')) return next();
-    const send = res.json.bind(res);
-    res.json = ((body: unknown) => send(res.statusCode === 200 ? withAnswerDrift(body, state.answerDrift) : body)) as typeof res.json;
-    next();
-  });
+  app.use(applyAnswerDrift(state));
 
   // Account information: free, not counted against the plan or the rate windows (auth only).
   app.get('/v2/account', (req, res) => {

@@ -25,12 +25,26 @@
 // reference shows. Unconfirmed forms (configurable or documented here): a company miss is 404
 // (the reference lists 404 for GET /v2/company); a bulk company miss is left out of the map; a
 // GDPR-restricted person in a bulk answer is an entry with `error: {code: 451, name: "GDPR_RESTRICTED"}`.
-import { createHash } from 'node:crypto';
-import express from 'express';
-import type { NextFunction, Request, Response } from 'express';
+import type express from 'express';
+import type { Request, Response } from 'express';
 import { companyFor, personByEmail, personByName, unit, vendorKnows } from '../world.ts';
 import type { WorldCompany, WorldPerson } from '../world.ts';
-import { adminRoutes, arrivedAt, createSimState, faultAndLatency, listen } from './common.ts';
+import {
+  adminRoutes,
+  arrivedAt,
+  createSimState,
+  domainForCompanyName,
+  faultAndLatency,
+  lc,
+  listen,
+  nonEmpty as str,
+  parserErrors,
+  sha256Hex as hexId,
+  simApp,
+  simDomain,
+  simLinkedin,
+  WindowsLeft,
+} from './common.ts';
 import type { RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
 
 /** Requests per window, per account; a non-finite or ≤ 0 limit means "no such window". */
@@ -116,20 +130,8 @@ const UPDATE_DATE = '2025-11-17';
 // ---------------------------------------------------------------------------------------------
 // Helpers shared with the tests
 
-const lc = (s: string) => s.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
-const hexId = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex');
 /** A stable positive integer id (Lusha's ids are numbers). */
 const intId = (...parts: string[]) => Number.parseInt(hexId(...parts).slice(0, 8), 16) + 1_000_000;
-
-function simDomain(raw: string): string {
-  const host = lc(raw).replace(/^[a-z][a-z0-9+.-]*:\/\//, '').split(/[/?#]/)[0] ?? '';
-  return host.replace(/:\d+$/, '').replace(/^www\./, '');
-}
-
-function simLinkedin(raw: string): string | undefined {
-  const m = /linkedin\.com\/in\/([^/?#\s]+)/.exec(lc(raw));
-  return m ? `https://www.linkedin.com/in/${m[1]}` : undefined;
-}
 
 const SIZE_BUCKETS: readonly [number, number][] = [
   [1, 10], [11, 50], [51, 200], [201, 500], [501, 1_000], [1_001, 5_000], [5_001, 10_000], [10_001, 10_000_000],
@@ -318,10 +320,6 @@ interface PersonQuery {
   companyName?: string;
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() !== '' ? v : undefined;
-}
-
 /** The bulk contact form (`fullName`, `companies[]`) as a person query. */
 function bulkQuery(c: Record<string, unknown>): PersonQuery {
   const q: PersonQuery = {};
@@ -360,16 +358,6 @@ const hasIdentifier = (q: PersonQuery) => !!(q.email || q.linkedinUrl || (q.firs
 const badName = (q: PersonQuery) =>
   !q.email && !q.linkedinUrl && !!(q.firstName || q.lastName) && !(q.firstName && q.lastName && /\p{L}/u.test(q.firstName) && /\p{L}/u.test(q.lastName));
 
-/** Company name → a world domain whose company carries exactly that name. */
-function domainForCompanyName(name: string): string | undefined {
-  const wanted = lc(name);
-  const stem = wanted.replace(/\s+(inc|labs|gmbh|ltd|group)\.?$/, '').replace(/\s+/g, '-');
-  if (!/^[a-z0-9-]+$/.test(stem)) return undefined;
-  for (const d of [`${stem}.example`, `${stem}.com`]) {
-    if (lc(companyFor(d).name) === wanted) return d;
-  }
-  return undefined;
-}
 
 type PersonVerdict = { kind: 'miss' } | { kind: 'gdpr' } | { kind: 'hit'; person: WorldPerson; charged: boolean };
 
@@ -391,8 +379,8 @@ export function createLushaSim(opts: LushaSimOptions): LushaSim {
   });
   /** People returned so far, by LinkedIn URL (a LinkedIn slug cannot be inverted to a domain). */
   const seenByLinkedin = new Map<string, WorldPerson>();
-  /** Last "left" per (account, window), so a 429 can still report the other windows. */
-  const lastLeft = new Map<string, { slot: number; left: number }>();
+  /** What is left per (account, window), so a 429 can still report the other windows. */
+  const windowsLeft = new WindowsLeft();
 
   const keyOf = (req: Request): string | null => req.get('api_key') ?? null;
 
@@ -438,19 +426,8 @@ export function createLushaSim(opts: LushaSimOptions): LushaSim {
     const account = hexId('key', key).slice(0, 24);
     const windows = planWindows();
     const now = arrivedAt(res);
-    const verdict = state.windows.check(account, windows, now);
-    for (const w of windows) {
-      const slot = Math.floor(now / w.windowMs);
-      let left: number;
-      if (verdict.ok) {
-        left = verdict.remaining[w.name] ?? w.limit;
-        lastLeft.set(`${account}|${w.name}`, { slot, left });
-      } else if (verdict.window.name === w.name) {
-        left = 0;
-      } else {
-        const last = lastLeft.get(`${account}|${w.name}`);
-        left = last && last.slot === slot ? last.left : w.limit;
-      }
+    const { verdict, left: perWindow } = windowsLeft.check(state.windows, account, windows, now);
+    for (const { window: w, left } of perWindow) {
       if (w.name === 'second') continue;
       const h = HEADER_NAMES[w.name as Exclude<WindowName, 'second'>];
       res.set(h.limit, String(w.limit));
@@ -522,18 +499,15 @@ export function createLushaSim(opts: LushaSimOptions): LushaSim {
     return companyFor(domain);
   }
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(express.json({ limit: '2mb' }));
-  app.post('/__sandbox/reset', (_req, _res, next) => {
-    state.revealed.clear();
-    state.creditsUsed.clear();
-    seenByLinkedin.clear();
-    lastLeft.clear();
-    next();
-  });
-  app.use(adminRoutes(state));
+  const app = simApp({ jsonLimit: '2mb' });
+  app.use(
+    adminRoutes(state, () => {
+      state.revealed.clear();
+      state.creditsUsed.clear();
+      seenByLinkedin.clear();
+      windowsLeft.clear();
+    }),
+  );
   app.use(faultAndLatency(state, keyOf));
 
   app.get('/v2/person', (req, res) => {
@@ -693,10 +667,7 @@ export function createLushaSim(opts: LushaSimOptions): LushaSim {
     error(res, 404, `Cannot ${req.method} ${req.path}`);
   });
   // Malformed JSON and other parser errors: 400 with Lusha's error body.
-  app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
-    const status = err.status && err.status < 500 ? err.status : 500;
-    error(res, status, status === 400 ? 'Badly formatted request' : 'Internal server error. Please try again later.');
-  });
+  app.use(parserErrors((res, status) => error(res, status, status === 400 ? 'Badly formatted request' : 'Internal server error. Please try again later.')));
 
   return { app, state, start: (port = 0) => listen(app, port) };
 }

@@ -13,8 +13,21 @@
 import express from 'express';
 import type { Request, Response } from 'express';
 import { personByEmail, unit } from '../world.ts';
-import { adminRoutes, arrivedAt, createSimState, faultAndLatency, listen } from './common.ts';
-import type { RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
+import {
+  adminRoutes,
+  arrivedAt,
+  creditAllowances,
+  creditsByKeyTail,
+  createSimState,
+  DISPOSABLE,
+  EMAIL_RE,
+  faultAndLatency,
+  listen,
+  ROLE_MAILBOXES as ROLE,
+  simApp,
+  WEBMAIL,
+} from './common.ts';
+import type { CreditsOption, RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
 
 export type NbResult = 'valid' | 'invalid' | 'disposable' | 'catchall' | 'unknown';
 export type NbFailure = 'auth_failure' | 'bad_referrer' | 'general_failure' | 'temp_unavail' | 'throttle_triggered';
@@ -23,7 +36,7 @@ export interface NeverbounceSimOptions extends SimOptions {
   /** Per-key throttle windows on /single/check (defaults 20 per second, 1,000 per minute). */
   limits?: { perSecond?: number; secondMs?: number; perMinute?: number; minuteMs?: number };
   /** Credits per key (a number for every key, or per key with a default). Default 1,000,000. */
-  creditsPerKey?: number | { default?: number; perKey?: Record<string, number> };
+  creditsPerKey?: CreditsOption;
   /** Whether an `unknown` result costs a credit (default true). */
   unknownBilled?: boolean;
   /** Deterministic share of processed checks answered `temp_unavail` instead (default 0). */
@@ -62,12 +75,6 @@ export interface NeverbounceSim {
 const DEFAULT_CREDITS = 1_000_000;
 const RESULTS: readonly NbResult[] = ['valid', 'invalid', 'disposable', 'catchall', 'unknown'];
 const FAILURES: readonly NbFailure[] = ['auth_failure', 'bad_referrer', 'general_failure', 'temp_unavail', 'throttle_triggered'];
-const WEBMAIL = new Set(['gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com',
-  'aol.com', 'icloud.com', 'proton.me', 'protonmail.com', 'gmx.com']);
-const DISPOSABLE = new Set(['mailinator.com', 'guerrillamail.com', '10minutemail.com', 'tempmail.com',
-  'yopmail.com', 'trashmail.com']);
-const ROLE = new Set(['info', 'sales', 'admin', 'support', 'contact', 'hello', 'office', 'team', 'marketing', 'billing']);
-const EMAIL_RE = /^[^\s@]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 
 const MESSAGES: Record<Exclude<NbFailure, 'auth_failure' | 'general_failure'>, string> = {
   bad_referrer: 'The referrer for this request is not trusted.',
@@ -77,14 +84,12 @@ const MESSAGES: Record<Exclude<NbFailure, 'auth_failure' | 'general_failure'>, s
 
 export function neverbounceConfig(opts: NeverbounceSimOptions): NeverbounceConfig {
   const l = opts.limits ?? {};
-  const credits = opts.creditsPerKey;
   return {
     windows: [
       { name: 'second', limit: l.perSecond ?? 20, windowMs: l.secondMs ?? 1_000 },
       { name: 'minute', limit: l.perMinute ?? 1_000, windowMs: l.minuteMs ?? 60_000 },
     ],
-    defaultCredits: typeof credits === 'number' ? credits : (credits?.default ?? DEFAULT_CREDITS),
-    creditsPerKey: new Map(typeof credits === 'object' ? Object.entries(credits.perKey ?? {}) : []),
+    ...creditAllowances(opts.creditsPerKey, DEFAULT_CREDITS),
     unknownBilled: opts.unknownBilled ?? true,
     tempUnavailShare: opts.tempUnavailShare ?? 0,
     resultOverrides: new Map(Object.entries(opts.resultOverrides ?? {}).map(([e, r]) => [e.trim().toLowerCase(), r])),
@@ -187,18 +192,12 @@ export function createNeverbounceSim(opts: NeverbounceSimOptions): NeverbounceSi
     return { paid_credits_used: used, free_credits_used: 0, paid_credits_remaining: Math.max(0, balance(key)), free_credits_remaining: 0 };
   }
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(express.json({ limit: '1mb' }));
+  const app = simApp({ etag: true, jsonLimit: '1mb' });
   app.use(express.urlencoded({ extended: false }));
   app.use(faultAndLatency(state, keyOf));
 
   app.get('/__sandbox/neverbounce', (_req, res) => {
-    const credits = [...new Set([...state.creditsUsed.keys(), ...cfg().creditsPerKey.keys()])].map((k) => ({
-      keyTail: k.slice(-4),
-      used: state.creditsUsed.get(k) ?? 0,
-      allowance: allowance(k),
-    }));
+    const credits = creditsByKeyTail(state.creditsUsed, cfg().creditsPerKey.keys(), allowance);
     res.json({ credits, limitSignals: state.limitSignals, forcedFailures: state.forcedFailures });
   });
   app.post('/__sandbox/neverbounce/config', (req, res) => {
@@ -221,12 +220,12 @@ export function createNeverbounceSim(opts: NeverbounceSimOptions): NeverbounceSi
     if (Array.isArray(body.force)) state.forcedFailures.push(...body.force.filter((f) => FAILURES.includes(f)));
     res.json({ unknownBilled: c.unknownBilled, defaultCredits: c.defaultCredits, tempUnavailShare: c.tempUnavailShare });
   });
-  app.post('/__sandbox/reset', (_req, _res, next) => {
-    state.creditsUsed.clear();
-    state.forcedFailures.length = 0;
-    next();
-  });
-  app.use(adminRoutes(state));
+  app.use(
+    adminRoutes(state, () => {
+      state.creditsUsed.clear();
+      state.forcedFailures.length = 0;
+    }),
+  );
 
   const v4 = express.Router();
 

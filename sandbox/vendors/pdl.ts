@@ -29,14 +29,27 @@
 // companies (`companyCoverage`); each known person has a fixed likelihood (pdlLikelihood). Person
 // lookups: email | first_name + last_name (or name) + company (a domain or a company name) | profile
 // (a LinkedIn URL of someone this simulator has already returned: a slug cannot be inverted).
-import { createHash } from 'node:crypto';
-import express from 'express';
-import type { NextFunction, Request, Response } from 'express';
+import type express from 'express';
+import type { Request, Response } from 'express';
 import { companyFor, personByEmail, personByName, unit, vendorKnows } from '../world.ts';
 import type { WorldCompany, WorldPerson } from '../world.ts';
-import { withAnswerDrift } from './common.ts';
 import type { AnswerDrift } from './common.ts';
-import { adminRoutes, arrivedAt, createSimState, faultAndLatency, listen } from './common.ts';
+import {
+  adminRoutes,
+  answerDriftRoute,
+  arrivedAt,
+  createSimState,
+  domainForCompanyName,
+  faultAndLatency,
+  lc,
+  listen,
+  parserErrors,
+  sha256Hex,
+  simApp,
+  simDomain as hostOf,
+  simLinkedin,
+  withAnswerDrift,
+} from './common.ts';
 import type { RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
 
 export type PdlEndpoint = 'person/enrich' | 'person/bulk' | 'company/enrich' | 'company/enrich/bulk';
@@ -140,33 +153,15 @@ export function pdlRevenueRange(n: number): string {
   return '$10B+';
 }
 
-const hexId = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24);
-const lc = (s: string) => s.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
+const hexId = (...parts: string[]) => sha256Hex(...parts).slice(0, 24);
 const noScheme = (url: string) => url.replace(/^https?:\/\/(www\.)?/, '');
 const slugOf = (url: string) => url.replace(/\/+$/, '').split('/').pop() ?? '';
 
-function simDomain(raw: string): string {
-  const host = lc(raw).replace(/^[a-z][a-z0-9+.-]*:\/\//, '').split(/[/?#]/)[0] ?? '';
-  return host.replace(/:\d+$/, '').replace(/^www\./, '').replace(/\.$/, '');
-}
+/** PDL also drops a trailing dot ("acme.com."). */
+const simDomain = (raw: string): string => hostOf(raw).replace(/\.$/, '');
 
 const isDomain = (s: string) => /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/.test(s);
 
-function simLinkedin(raw: string, kind: 'in' | 'company'): string | undefined {
-  const m = new RegExp(`linkedin\\.com/${kind}/([^/?#\\s]+)`).exec(lc(raw));
-  return m ? `https://www.linkedin.com/${kind}/${m[1]}` : undefined;
-}
-
-/** A company name → the world domain whose company carries exactly that name (.example or .com). */
-function domainForCompanyName(name: string): string | undefined {
-  const wanted = lc(name);
-  const stem = wanted.replace(/\s+(inc|labs|gmbh|ltd|group)\.?$/, '').replace(/\s+/g, '-');
-  if (!/^[a-z0-9-]+$/.test(stem)) return undefined;
-  for (const d of [`${stem}.example`, `${stem}.com`]) {
-    if (lc(companyFor(d).name) === wanted) return d;
-  }
-  return undefined;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Request parameters (query string, JSON body or a bulk entry's `params`; values may be arrays)
@@ -552,19 +547,9 @@ export function createPdlSim(opts: PdlSimOptions): PdlSim {
     res.status(405).json(pdlError(405, 'invalid_request_error', 'Request method is not allowed on the requested resource'));
   };
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(express.json({ limit: '5mb' }));
+  const app = simApp({ jsonLimit: '5mb' });
   app.use(adminRoutes(state));
-  app.post('/__sandbox/pdl/drift', (req, res) => {
-    const body = (req.body ?? {}) as AnswerDrift;
-    state.answerDrift = {
-      ...(body.add && typeof body.add === 'object' ? { add: body.add } : {}),
-      ...(Array.isArray(body.drop) ? { drop: body.drop.filter((x): x is string => typeof x === 'string') } : {}),
-    };
-    res.json(state.answerDrift);
-  });
+  app.use(answerDriftRoute(state, 'pdl'));
   app.get('/__sandbox/pdl/credits', (_req, res) => {
     // Keys by their last four characters only, as the request log shows them.
     const used: Record<string, number> = {};
@@ -591,10 +576,7 @@ export function createPdlSim(opts: PdlSimOptions): PdlSim {
     res.status(404).json(pdlError(404, 'invalid_request_error', `No route for ${req.method} ${req.path}`));
   });
   // Malformed JSON and other parser errors: PDL answers 400 invalid_request_error.
-  app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
-    const status = err.status && err.status < 500 ? err.status : 500;
-    res.status(status).json(pdlError(status, status < 500 ? 'invalid_request_error' : 'api_error', err.message || 'error'));
-  });
+  app.use(parserErrors((res, status, message) => res.status(status).json(pdlError(status, status < 500 ? 'invalid_request_error' : 'api_error', message))));
 
   return { app, state, start: (port = 0) => listen(app, port) };
 }

@@ -22,8 +22,22 @@
 import express from 'express';
 import type { Request, Response } from 'express';
 import { personByEmail, unit } from '../world.ts';
-import { adminRoutes, arrivedAt, createSimState, faultAndLatency, listen } from './common.ts';
-import type { RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
+import {
+  adminRoutes,
+  arrivedAt,
+  creditAllowances,
+  creditsByKeyTail,
+  createSimState,
+  DISPOSABLE,
+  EMAIL_RE,
+  faultAndLatency,
+  listen,
+  queryParam as param,
+  ROLE_MAILBOXES as ROLE,
+  simApp,
+  WEBMAIL,
+} from './common.ts';
+import type { CreditsOption, RateWindowSpec, RunningServer, SimOptions, SimState } from './common.ts';
 
 export type ZbStatus = 'valid' | 'invalid' | 'catch-all' | 'unknown' | 'spamtrap' | 'abuse' | 'do_not_mail';
 type Endpoint = 'validate' | 'validatebatch';
@@ -48,7 +62,7 @@ export interface ZerobounceSimOptions extends SimOptions {
   /** HTTP status of validate's "invalid key or out of credits" answer (default 200; 400 and 401 are seen too). */
   authErrorStatus?: number;
   /** Credits per key (a number for every key, or per key with a default). Default 1,000,000. */
-  creditsPerKey?: number | { default?: number; perKey?: Record<string, number> };
+  creditsPerKey?: CreditsOption;
   /** Addresses forced to a status (tests). */
   statusOverrides?: Record<string, ZbStatus>;
   /** Extra keys added to every validation (schema-drift tests). */
@@ -103,17 +117,10 @@ export const ZB_AUTH_ERROR = 'Invalid API key or your account ran out of credits
 export const ZB_BATCH_AUTH_ERROR = 'Invalid API Key or your account ran out of credits';
 const ZB_BLOCK_ERROR = 'Too many requests. Your API key has been temporarily blocked for exceeding the rate limit.';
 
-const WEBMAIL = new Set(['gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com',
-  'aol.com', 'icloud.com', 'proton.me', 'protonmail.com', 'gmx.com']);
-const DISPOSABLE = new Set(['mailinator.com', 'guerrillamail.com', '10minutemail.com', 'tempmail.com',
-  'yopmail.com', 'trashmail.com']);
-const ROLE = new Set(['info', 'sales', 'admin', 'support', 'contact', 'hello', 'office', 'team', 'marketing', 'billing']);
-const EMAIL_RE = /^[^\s@]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 const ZB_STATUSES: readonly ZbStatus[] = ['valid', 'invalid', 'catch-all', 'unknown', 'spamtrap', 'abuse', 'do_not_mail'];
 
 export function zerobounceConfig(opts: ZerobounceSimOptions): ZerobounceConfig {
   const l = opts.limits ?? {};
-  const credits = opts.creditsPerKey;
   return {
     validate: [{ name: '10 seconds', limit: l.validate ?? 50_000, windowMs: l.validateWindowMs ?? 10_000 }],
     batch: [{ name: 'minute', limit: l.batch ?? 5, windowMs: l.batchWindowMs ?? 60_000 }],
@@ -121,8 +128,7 @@ export function zerobounceConfig(opts: ZerobounceSimOptions): ZerobounceConfig {
     batchBlockMs: l.batchBlockMs ?? 600_000,
     blockSignal: opts.blockSignal ?? 'http429',
     authErrorStatus: opts.authErrorStatus ?? 200,
-    defaultCredits: typeof credits === 'number' ? credits : (credits?.default ?? DEFAULT_CREDITS),
-    creditsPerKey: new Map(typeof credits === 'object' ? Object.entries(credits.perKey ?? {}) : []),
+    ...creditAllowances(opts.creditsPerKey, DEFAULT_CREDITS),
     statusOverrides: new Map(Object.entries(opts.statusOverrides ?? {}).map(([e, s]) => [e.trim().toLowerCase(), s])),
     extraFields: { ...(opts.extraFields ?? {}) },
     batchMax: opts.batchMax ?? 200,
@@ -212,12 +218,6 @@ function validationBody(email: string, v: Verdict, extra: Record<string, unknown
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-function param(req: Request, name: string): string | undefined {
-  const q = req.query[name];
-  const v = Array.isArray(q) ? q[0] : q;
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-}
-
 /** The key from the query (API host) or the JSON body (bulk host). */
 function keyOf(req: Request): string | null {
   const fromQuery = param(req, 'api_key');
@@ -274,11 +274,7 @@ export function createZerobounceSim(opts: ZerobounceSimOptions): ZerobounceSim {
 
   function admin(app: express.Express): void {
     app.get('/__sandbox/zerobounce', (_req, res) => {
-      const credits = [...new Set([...state.creditsUsed.keys(), ...cfg().creditsPerKey.keys()])].map((k) => ({
-        keyTail: k.slice(-4),
-        used: state.creditsUsed.get(k) ?? 0,
-        allowance: allowance(k),
-      }));
+      const credits = creditsByKeyTail(state.creditsUsed, cfg().creditsPerKey.keys(), allowance);
       const now = Date.now();
       const blocks = [...state.blockedUntil.entries()]
         .filter(([, until]) => until > now)
@@ -303,19 +299,18 @@ export function createZerobounceSim(opts: ZerobounceSimOptions): ZerobounceSim {
       }
       res.json({ blockSignal: c.blockSignal, authErrorStatus: c.authErrorStatus, defaultCredits: c.defaultCredits });
     });
-    app.post('/__sandbox/reset', (_req, _res, next) => {
-      state.creditsUsed.clear();
-      state.blockedUntil.clear();
-      state.hostHits.api = 0;
-      state.hostHits.bulk = 0;
-      next();
-    });
-    app.use(adminRoutes(state));
+    app.use(
+      adminRoutes(state, () => {
+        state.creditsUsed.clear();
+        state.blockedUntil.clear();
+        state.hostHits.api = 0;
+        state.hostHits.bulk = 0;
+      }),
+    );
   }
 
   function base(host: 'api' | 'bulk'): express.Express {
-    const app = express();
-    app.disable('x-powered-by');
+    const app = simApp({ etag: true });
     app.use((req, _res, next) => {
       if (!req.path.startsWith('/__sandbox')) state.hostHits[host]++;
       next();

@@ -76,6 +76,12 @@ export function failureResult(f: VendorHttpFailure): VendorResult {
   };
 }
 
+/** "No answer" to a free, repeatable call (a preview, a poll): it cannot have cost anything, so it is never ambiguous. */
+export function freeCallFailure(f: VendorHttpFailure): VendorResult {
+  const { ambiguous: _ambiguous, ...result } = failureResult(f);
+  return result;
+}
+
 /** 5xx and other unexpected statuses: transient, never billed (the vendor did not process it). */
 export function unexpectedStatus(status: number, text: string): VendorResult {
   return {

@@ -91,3 +91,88 @@ export function canonicalEmailStatus(raw: unknown): EmailStatus {
 
 /** Lower-cased name key for lookups ("Ada  LOVELACE" and "ada lovelace" are the same lookup). */
 export const nameKey = (s: string) => s.toLowerCase();
+
+// ---------------------------------------------------------------------------------------------
+// Canonical values read out of vendor answers (shared by every vendor's normalize.ts).
+
+/** Free text (title, company name, industry…): NFKC, single-spaced, trimmed, bounded. */
+export function text(raw: unknown, max = 200): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const s = raw.normalize('NFKC').replace(/\s+/g, ' ').trim();
+  if (!s) return undefined;
+  return s.slice(0, max).trim() || undefined;
+}
+
+/** A vendor's number as it came (a number or a numeric string, "85"); NaN when absent or not a number. */
+export function numberOf(raw: unknown): number {
+  return typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+}
+
+/** `numberOf`, undefined instead of NaN or ±Infinity. */
+export function finiteNumber(raw: unknown): number | undefined {
+  const n = numberOf(raw);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * A count or an amount from a number or a numeric string with separators ("1,200", "3 500"): finite
+ * and at most MAX_SAFE_INTEGER; undefined otherwise. Each caller decides which lower bound it accepts.
+ */
+export function countOf(raw: unknown): number | undefined {
+  let n: number;
+  if (typeof raw === 'number') n = raw;
+  else if (typeof raw === 'string' && /^\s*\d[\d,_ ]*(\.\d+)?\s*$/.test(raw)) n = Number(raw.replace(/[,_ ]/g, ''));
+  else return undefined;
+  return Number.isFinite(n) && n <= Number.MAX_SAFE_INTEGER ? n : undefined;
+}
+
+/** A positive whole number as text ("1,200" → "1200"); undefined for 0 (vendors' "unknown"), negatives and the rest. */
+export function wholeNumber(raw: unknown): string | undefined {
+  const n = countOf(raw);
+  return n !== undefined && n > 0 ? String(Math.round(n)) : undefined;
+}
+
+/** A normalized LinkedIn URL kept only when it is of the wanted kind (a person's or a company's page). */
+export function linkedinOfKind(url: string | undefined, kind: 'in' | 'company'): string | undefined {
+  if (!url) return undefined;
+  const isCompany = url.startsWith('https://www.linkedin.com/company/');
+  return (kind === 'company') === isCompany ? url : undefined;
+}
+
+/** Any LinkedIn URL form, kept only when it is of the wanted kind. */
+export function linkedinOf(raw: unknown, kind: 'in' | 'company'): string | undefined {
+  return linkedinOfKind(normalizeLinkedinUrl(raw), kind);
+}
+
+/**
+ * A LinkedIn handle as Clearbit-style answers carry it ("ada-lovelace", "in/ada-lovelace",
+ * "company/acme", or a full URL) → the canonical URL; a bare slug is taken to be of `kind`.
+ */
+export function linkedinFromHandle(raw: unknown, kind: 'in' | 'company'): string | undefined {
+  const h = text(raw, 300);
+  if (!h) return undefined;
+  if (/linkedin\.com\//i.test(h)) return normalizeLinkedinUrl(h);
+  const path = h.replace(/^\/+/, '');
+  return normalizeLinkedinUrl(/^(in|company|pub)\//i.test(path) ? `linkedin.com/${path}` : `linkedin.com/${kind}/${path}`);
+}
+
+/** First and last name; with neither, a full name split at its first space ("Ada King Lovelace" → "Ada" / "King Lovelace"). */
+export function firstAndLastName(given: unknown, family: unknown, full: unknown): [string | undefined, string | undefined] {
+  const first = normalizeName(given);
+  const last = normalizeName(family);
+  if (first || last) return [first, last];
+  const parts = normalizeName(full)?.split(' ') ?? [];
+  if (parts.length < 2) return [undefined, undefined];
+  return [normalizeName(parts[0]), normalizeName(parts.slice(1).join(' '))];
+}
+
+const MAX_TECH = 100;
+
+/**
+ * Technology names as one `tech_stack` value: each bounded to `maxEach`, distinct, at most 100, and
+ * without names holding a comma (they would split when the value is read back).
+ */
+export function techStack(names: readonly unknown[], maxEach = 80): string | undefined {
+  const tech = [...new Set(names.map((t) => text(t, maxEach)).filter((t): t is string => !!t && !t.includes(',')))];
+  return tech.length ? tech.slice(0, MAX_TECH).join(', ') : undefined;
+}

@@ -20,8 +20,7 @@ import {
   peopleMatchResponse,
 } from '../../server/vendors/apollo/schemas.ts';
 import { driftOf } from '../../server/vendors/drift.ts';
-import { CANONICAL_FIELDS } from '../../server/vendors/types.ts';
-import type { PartialProfile } from '../../server/vendors/types.ts';
+import { expectWellFormed, extraKeysOf, withExtraKeys } from '../helpers/vendor-fixtures.ts';
 
 const RUNS = 400;
 
@@ -38,10 +37,10 @@ const leaf = fc.oneof(
   fc.boolean(),
 );
 const json = fc.oneof(leaf, fc.jsonValue({ maxDepth: 2 }));
-const extraKeys = fc.dictionary(fc.string({ maxLength: 12 }), json, { maxKeys: 4 });
+const extraKeys = extraKeysOf(json, 4);
 
-const orgShape = fc
-  .record(
+const orgShape = withExtraKeys(
+  fc.record(
     {
       id: json,
       name: json,
@@ -58,11 +57,12 @@ const orgShape = fc
       phone: json,
     },
     { requiredKeys: [] },
-  )
-  .chain((o) => extraKeys.map((x) => ({ ...x, ...o })));
+  ),
+  extraKeys,
+);
 
-const personShape = fc
-  .record(
+const personShape = withExtraKeys(
+  fc.record(
     {
       id: json,
       first_name: json,
@@ -82,18 +82,9 @@ const personShape = fc
       organization: fc.oneof(orgShape, json),
     },
     { requiredKeys: [] },
-  )
-  .chain((p) => extraKeys.map((x) => ({ ...x, ...p })));
-
-function expectWellFormed(profile: PartialProfile): void {
-  for (const [field, v] of Object.entries(profile)) {
-    expect(CANONICAL_FIELDS).toContain(field);
-    expect(typeof v?.value).toBe('string');
-    expect(v!.value.trim()).not.toBe('');
-    expect(v!.confidence).toBeGreaterThanOrEqual(0);
-    expect(v!.confidence).toBeLessThanOrEqual(1);
-  }
-}
+  ),
+  extraKeys,
+);
 
 describe('apollo normalizer properties', () => {
   it('a person the schema admits normalizes without throwing, stably and well-formed', () => {

@@ -1,14 +1,13 @@
 // Apollo adapter against the Apollo simulator, over real HTTP (both on 127.0.0.1, port 0).
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { APOLLO_DEFAULT_WINDOWS, apolloAdapter, apolloQuota, apolloRetryAt, nextBoundary } from '../../server/vendors/apollo/adapter.ts';
 import type { CallContext, ContactFacts, Lookup, VendorResult } from '../../server/vendors/types.ts';
 import { apolloMissForm, createApolloSim } from '../../sandbox/vendors/apollo.ts';
 import type { ApolloSim, ApolloSimOptions } from '../../sandbox/vendors/apollo.ts';
-import type { RunningServer } from '../../sandbox/vendors/common.ts';
-import { companyFor, generateContacts, personByName, vendorKnows } from '../../sandbox/world.ts';
+import { companyFor, vendorKnows } from '../../sandbox/world.ts';
 import type { WorldPerson } from '../../sandbox/world.ts';
+import { checkAndCloseAfterAll, Pool, scripted, simStarter, sleep, syntheticDomains, worldContacts } from '../helpers/vendor-fixtures.ts';
+import type { Scripted, SimRun } from '../helpers/vendor-fixtures.ts';
 
 const KEY = 'apollo-test-key-0001';
 const EXHAUSTED_KEY = 'apollo-test-key-0002';
@@ -19,7 +18,6 @@ const DAY = 86_400_000;
 
 const peopleMatch = apolloAdapter.operations.people_match!;
 const orgEnrich = apolloAdapter.operations.organization_enrich!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
 // A pool of world contacts, each used by at most one test, so no lookup is ever sent twice by
@@ -32,60 +30,38 @@ interface Candidate {
   known: boolean;
 }
 
-const candidates: Candidate[] = generateContacts(600, 60, 'apollo-test').map((c) => {
-  const person = personByName(c.firstName, c.lastName, c.domain)!;
-  const facts: ContactFacts = c.email
-    ? { email: c.email }
-    : { first_name: c.firstName, last_name: c.lastName, domain: c.domain };
-  return { person, facts, lookup: peopleMatch.lookup(facts)!, known: vendorKnows('apollo', person.email, 0.75) };
-});
-const used = new Set<string>();
+const candidates = new Pool<Candidate>(
+  worldContacts(600, 60, 'apollo-test').map(({ person, facts }) => ({
+    person,
+    facts,
+    lookup: peopleMatch.lookup(facts)!,
+    known: vendorKnows('apollo', person.email, 0.75),
+  })),
+  (c) => c.lookup.key,
+);
+const takeHit = (pred: (c: Candidate) => boolean = () => true) => candidates.take((c) => c.known && pred(c));
+const takeMiss = (form?: 'null' | 'stub') => candidates.take((c) => !c.known && (!form || apolloMissForm(c.lookup.key) === form));
 
-function take(pred: (c: Candidate) => boolean): Candidate {
-  const c = candidates.find((x) => !used.has(x.lookup.key) && pred(x));
-  if (!c) throw new Error('candidate pool exhausted');
-  used.add(c.lookup.key);
-  return c;
-}
-const takeHit = (pred: (c: Candidate) => boolean = () => true) => take((c) => c.known && pred(c));
-const takeMiss = (form?: 'null' | 'stub') => take((c) => !c.known && (!form || apolloMissForm(c.lookup.key) === form));
-
-const domains = Array.from({ length: 400 }, (_, i) => `apollo-org-${i}.example`);
-function takeDomain(known: boolean): string {
-  const d = domains.find((x) => !used.has(x) && vendorKnows('apollo', `org:${x}`, 0.75) === known);
-  if (!d) throw new Error('domain pool exhausted');
-  used.add(d);
-  return d;
-}
+const domains = new Pool(syntheticDomains('apollo-org', 400), (d) => d, 'domain');
+const takeDomain = (known: boolean): string => domains.take((x) => vendorKnows('apollo', `org:${x}`, 0.75) === known);
 
 // ---------------------------------------------------------------------------------------------
 
-interface Running {
-  sim: ApolloSim;
-  server: RunningServer;
-  ctx: CallContext;
-}
+type Running = SimRun<ApolloSim>;
 
-const running: Running[] = [];
-
-async function startSim(opts: Partial<ApolloSimOptions> = {}, timeoutMs = 3_000): Promise<Running> {
-  const sim = createApolloSim({ validKeys: [KEY, EXHAUSTED_KEY], exhaustedKeys: [EXHAUSTED_KEY], latencyMs: [0, 2], ...opts });
-  const server = await sim.start(0);
-  const r = { sim, server, ctx: { apiKey: KEY, baseUrl: `${server.url}/api/v1`, timeoutMs } };
-  running.push(r);
-  return r;
-}
+const { running, start: startSim } = simStarter(
+  (opts: Partial<ApolloSimOptions>) =>
+    createApolloSim({ validKeys: [KEY, EXHAUSTED_KEY], exhaustedKeys: [EXHAUSTED_KEY], latencyMs: [0, 2], ...opts }),
+  (server) => ({ apiKey: KEY, baseUrl: `${server.url}/api/v1` }),
+);
 
 function billedLookups(r: Running): string[] {
   return r.sim.state.billing.events.map((e) => e.lookup);
 }
 
-afterAll(async () => {
-  for (const r of running) {
-    // The point of the exercise: nothing was ever billed twice.
-    expect(r.sim.state.billing.snapshot().duplicates).toEqual([]);
-    await r.server.close();
-  }
+checkAndCloseAfterAll(running, (r) => {
+  // The point of the exercise: nothing was ever billed twice.
+  expect(r.sim.state.billing.snapshot().duplicates).toEqual([]);
 });
 
 describe('apollo adapter lookups', () => {
@@ -604,40 +580,12 @@ describe('apollo quota and schema drift', () => {
 // ---------------------------------------------------------------------------------------------
 // Answers the simulator does not give: a scripted stand-in server that also records what was sent.
 
-interface Scripted {
-  url: string;
-  seen: { url: string; headers: http.IncomingHttpHeaders; body: string }[];
-  next: { status: number; body: string; headers?: Record<string, string> }[];
-  close(): Promise<void>;
-}
-
-async function scripted(): Promise<Scripted> {
-  const s: Omit<Scripted, 'url' | 'close'> = { seen: [], next: [] };
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      s.seen.push({ url: req.url ?? '', headers: req.headers, body });
-      const n = s.next.shift() ?? { status: 200, body: '{"person": null}' };
-      res.writeHead(n.status, { 'content-type': 'application/json', ...n.headers });
-      res.end(n.body);
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    ...s,
-    url: `http://127.0.0.1:${port}/api/v1`,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
-  };
-}
-
 describe('apollo adapter error mapping (scripted answers)', () => {
   let s: Scripted;
   let ctx: CallContext;
   const lookup = peopleMatch.lookup({ email: 'ada.lovelace@acme.example' })!;
   beforeAll(async () => {
-    s = await scripted();
+    s = await scripted({ basePath: '/api/v1', fallback: { status: 200, body: '{"person": null}' } });
     ctx = { apiKey: KEY, baseUrl: s.url, timeoutMs: 2_000 };
   });
   afterAll(() => s.close());

@@ -1,8 +1,6 @@
 // Clearbit legacy adapter against the Clearbit simulator over real HTTP (port 0): legacy-key check,
 // hits, billed misses, 202 queued answers, rate limits in both reset formats, the monthly quota, faults,
 // and the simulator's billing counter (Clearbit's rule: 200/202/404 count, once per lookup per period).
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CLEARBIT_QUEUED_RETRY_MS,
@@ -17,9 +15,10 @@ import {
 import type { CallContext, Lookup, VendorResult } from '../../server/vendors/types.ts';
 import { clearbitEmployeesRange, clearbitTechTag, createClearbitSim } from '../../sandbox/vendors/clearbit.ts';
 import type { ClearbitSim, ClearbitSimOptions } from '../../sandbox/vendors/clearbit.ts';
-import type { RunningServer } from '../../sandbox/vendors/common.ts';
-import { companyFor, generateContacts, personByName, unit, vendorKnows } from '../../sandbox/world.ts';
+import { companyFor, unit, vendorKnows } from '../../sandbox/world.ts';
 import type { WorldPerson } from '../../sandbox/world.ts';
+import { checkAndCloseAfterAll, Pool, scripted, simStarter, sleep, syntheticDomains, worldPeople } from '../helpers/vendor-fixtures.ts';
+import type { Scripted, SimRun } from '../helpers/vendor-fixtures.ts';
 
 const KEY = 'sk_cascade_sandbox_0001';
 const SMALL_PLAN_KEY = 'sk_cascade_sandbox_0002';
@@ -31,63 +30,40 @@ const COMPANY_COVERAGE = 0.8;
 
 const personOp = clearbitAdapter.operations.person_find!;
 const companyOp = clearbitAdapter.operations.company_find!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
 // Pools of world people and domains, each used by at most one test.
 
-const PEOPLE: WorldPerson[] = generateContacts(600, 60, 'clearbit-test')
-  .map((c) => personByName(c.firstName, c.lastName, c.domain))
-  .filter((p): p is WorldPerson => p !== null);
-const used = new Set<string>();
-function takePerson(knownByClearbit: boolean): WorldPerson {
-  const p = PEOPLE.find((x) => !used.has(x.email) && vendorKnows('clearbit', x.email, COVERAGE) === knownByClearbit);
-  if (!p) throw new Error('people pool exhausted');
-  used.add(p.email);
-  return p;
-}
-const DOMAINS = Array.from({ length: 300 }, (_, i) => `clearbit-co-${i}.example`);
-function takeDomain(knownByClearbit: boolean): string {
-  const d = DOMAINS.find((x) => !used.has(x) && vendorKnows('clearbit-company', x, COMPANY_COVERAGE) === knownByClearbit);
-  if (!d) throw new Error('domain pool exhausted');
-  used.add(d);
-  return d;
-}
+const PEOPLE = new Pool(worldPeople(600, 60, 'clearbit-test'), (p) => p.email, 'people');
+const takePerson = (knownByClearbit: boolean): WorldPerson => PEOPLE.take((x) => vendorKnows('clearbit', x.email, COVERAGE) === knownByClearbit);
+const DOMAINS = new Pool(syntheticDomains('clearbit-co', 300), (d) => d, 'domain');
+const takeDomain = (knownByClearbit: boolean): string =>
+  DOMAINS.take((x) => vendorKnows('clearbit-company', x, COMPANY_COVERAGE) === knownByClearbit);
 const personLookup = (p: WorldPerson): Lookup => personOp.lookup({ email: p.email })!;
 const companyLookup = (d: string): Lookup => companyOp.lookup({ domain: d })!;
 
 // ---------------------------------------------------------------------------------------------
 
-interface Running {
-  sim: ClearbitSim;
-  server: RunningServer;
-  ctx: CallContext;
-}
-const running: Running[] = [];
+type Running = SimRun<ClearbitSim>;
 
-async function startSim(opts: Partial<ClearbitSimOptions> = {}, timeoutMs = 3_000): Promise<Running> {
-  const sim = createClearbitSim({
-    validKeys: [KEY, SMALL_PLAN_KEY],
-    quotaPerKey: { perKey: { [SMALL_PLAN_KEY]: 1 } },
-    coverage: COVERAGE,
-    companyCoverage: COMPANY_COVERAGE,
-    latencyMs: [0, 1],
-    ...opts,
-  });
-  const server = await sim.start(0);
+const { running, start: startSim } = simStarter(
+  (opts: Partial<ClearbitSimOptions>) =>
+    createClearbitSim({
+      validKeys: [KEY, SMALL_PLAN_KEY],
+      quotaPerKey: { perKey: { [SMALL_PLAN_KEY]: 1 } },
+      coverage: COVERAGE,
+      companyCoverage: COMPANY_COVERAGE,
+      latencyMs: [0, 1],
+      ...opts,
+    }),
   // Only the person host is configured: the company host is derived (here: the same server).
-  const r = { sim, server, ctx: { apiKey: KEY, baseUrl: server.personBaseUrl, timeoutMs } };
-  running.push(r);
-  return r;
-}
+  (server) => ({ apiKey: KEY, baseUrl: server.personBaseUrl }),
+);
 
-afterAll(async () => {
-  for (const r of running) {
-    // Clearbit's rule: each (key, operation, lookup) counted at most once per period.
-    const ids = r.sim.state.billing.events.map((e) => `${e.key}|${e.operation}|${e.lookup}`);
-    expect(new Set(ids).size).toBe(ids.length);
-    await r.server.close();
-  }
+checkAndCloseAfterAll(running, (r) => {
+  // Clearbit's rule: each (key, operation, lookup) counted at most once per period.
+  const ids = r.sim.state.billing.events.map((e) => `${e.key}|${e.operation}|${e.lookup}`);
+  expect(new Set(ids).size).toBe(ids.length);
 });
 
 const counted = (r: Running) => r.sim.state.billing.events.map((e) => e.lookup);
@@ -398,46 +374,34 @@ describe('clearbit answers interpreted (pure)', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('clearbit adapter against a scripted server', () => {
-  interface Seen {
-    url: string;
-    authorization: string | undefined;
-  }
-  const seen: Seen[] = [];
-  const answers: { status: number; body: string }[] = [];
-  let server: http.Server;
+  let s: Scripted;
   let url = '';
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
-      const a = answers.shift() ?? { status: 404, body: '{"error":{"type":"unknown_record","message":"x"}}' };
-      res.writeHead(a.status, { 'content-type': 'application/json' });
-      res.end(a.body);
-    });
-    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    s = await scripted({ fallback: { status: 404, body: '{"error":{"type":"unknown_record","message":"x"}}' } });
+    url = s.url;
   });
-  afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
+  afterAll(() => s.close());
 
   it('uses ctx.hosts.company for companies, the Bearer header for the key and never the URL', async () => {
     const ctx: CallContext = { apiKey: KEY, baseUrl: `${url}/person/v2/`, hosts: { company: `${url}/company/v2` }, timeoutMs: 2_000 };
     await clearbitAdapter.call('person_find', personOp.lookup({ email: 'ada@acme.example' })!, ctx);
     await clearbitAdapter.call('company_find', companyOp.lookup({ domain: 'acme.example' })!, ctx);
-    expect(seen.map((s) => s.url)).toEqual(['/person/v2/people/find?email=ada%40acme.example', '/company/v2/companies/find?domain=acme.example']);
-    for (const s of seen) {
-      expect(s.authorization).toBe(`Bearer ${KEY}`);
-      expect(s.url).not.toContain(KEY);
+    expect(s.seen.map((x) => x.url)).toEqual(['/person/v2/people/find?email=ada%40acme.example', '/company/v2/companies/find?domain=acme.example']);
+    for (const x of s.seen) {
+      expect(x.headers.authorization).toBe(`Bearer ${KEY}`);
+      expect(x.url).not.toContain(KEY);
     }
   });
 
   it('reports drift for an unknown key and a missing id', async () => {
-    answers.push({ status: 200, body: JSON.stringify({ name: { givenName: 'Ada', familyName: 'Lovelace' }, superpower: 'math' }) });
+    s.next.push({ status: 200, body: JSON.stringify({ name: { givenName: 'Ada', familyName: 'Lovelace' }, superpower: 'math' }) });
     const res = await clearbitAdapter.call('person_find', personOp.lookup({ email: 'ada@acme.example' })!, { apiKey: KEY, baseUrl: url, timeoutMs: 2_000 });
     expect(res.outcome).toBe('hit');
     expect(res.drift).toEqual({ unknown: ['superpower'], missing: ['id'] });
   });
 
   it('scrubs the key from a message that echoes it', async () => {
-    answers.push({ status: 401, body: JSON.stringify({ error: { type: 'invalid_api_key', message: `Invalid API key ${KEY}` } }) });
+    s.next.push({ status: 401, body: JSON.stringify({ error: { type: 'invalid_api_key', message: `Invalid API key ${KEY}` } }) });
     const res = await clearbitAdapter.call('person_find', personOp.lookup({ email: 'ada@acme.example' })!, { apiKey: KEY, baseUrl: url, timeoutMs: 2_000 });
     expect(res.outcome).toBe('auth_failed');
     expect(res.message).not.toContain(KEY);

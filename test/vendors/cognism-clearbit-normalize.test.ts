@@ -11,11 +11,10 @@ import { cognismContact, enrichResponse, redeemResponse } from '../../server/ven
 import { clearbitAdapter, interpretClearbitResponse } from '../../server/vendors/clearbit/adapter.ts';
 import { linkedinFromHandle, normalizeClearbitCompany, normalizeClearbitPerson } from '../../server/vendors/clearbit/normalize.ts';
 import { clearbitCompany, clearbitPerson } from '../../server/vendors/clearbit/schemas.ts';
-import { CANONICAL_FIELDS } from '../../server/vendors/types.ts';
-import type { ContactFacts, PartialProfile } from '../../server/vendors/types.ts';
+import type { ContactFacts } from '../../server/vendors/types.ts';
+import { expectWellFormed, extraKeysOf, looseWith, OUTCOMES, reversedKeys } from '../helpers/vendor-fixtures.ts';
 
 const RUNS = { numRuns: 300 };
-const OUTCOMES = ['hit', 'miss', 'rate_limited', 'quota_exhausted', 'auth_failed', 'transient', 'invalid_input'];
 const PERSON_ONLY = ['first_name', 'last_name', 'job_title', 'seniority', 'linkedin_url', 'work_email', 'email_status', 'phone', 'city', 'state', 'country'];
 
 const leaf = fc.oneof(
@@ -29,30 +28,10 @@ const leaf = fc.oneof(
   fc.boolean(),
 );
 const json = fc.oneof(leaf, fc.jsonValue({ maxDepth: 2 }));
-const extraKeys = fc.dictionary(fc.string({ maxLength: 12 }), json, { maxKeys: 3 });
 /** Some of the known keys (each a plausible value or any JSON), plus unknown ones. */
-function loose(model: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<Record<string, unknown>> {
-  return fc.tuple(extraKeys, fc.record(model, { requiredKeys: [] })).map(([extra, known]) => ({ ...extra, ...known }));
-}
+const loose = looseWith(extraKeysOf(json, 3));
 const orJson = <T>(a: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: a as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: json });
 const list = <T>(a: fc.Arbitrary<T>) => orJson(fc.array(orJson(a), { maxLength: 5 }));
-
-/** The same object with its keys in reverse order (recursively). */
-function reordered(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(reordered);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reordered(x)]));
-  return v;
-}
-
-function expectWellFormed(profile: PartialProfile): void {
-  for (const [field, v] of Object.entries(profile)) {
-    expect(CANONICAL_FIELDS).toContain(field);
-    expect(typeof v?.value).toBe('string');
-    expect(v!.value.trim()).not.toBe('');
-    expect(v!.confidence).toBeGreaterThanOrEqual(0);
-    expect(v!.confidence).toBeLessThanOrEqual(1);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Cognism
@@ -79,7 +58,7 @@ describe('cognism normalizer properties', () => {
         expectWellFormed(a);
         expect(normalizeCognismContact(parsed.data)).toEqual(a);
         expect(normalizeCognismContact(cognismContact.parse(structuredClone(raw)))).toEqual(a);
-        expect(normalizeCognismContact(cognismContact.parse(reordered(raw)))).toEqual(a);
+        expect(normalizeCognismContact(cognismContact.parse(reversedKeys(raw)))).toEqual(a);
         // A number flagged Do-Not-Call is never handed out.
         const callable = [...parsed.data.mobilePhoneNumbers, ...parsed.data.directPhoneNumbers].filter((p) => p.dnc !== true).map((p) => p.number);
         if (a.phone) expect(callable.some((n) => typeof n === 'string' && n.replace(/\D/g, '') === a.phone!.value.replace(/\D/g, ''))).toBe(true);
@@ -188,7 +167,7 @@ describe('clearbit normalizer properties', () => {
         const a = normalizeClearbitPerson(parsed.data);
         expectWellFormed(a);
         expect(normalizeClearbitPerson(clearbitPerson.parse(structuredClone(raw)))).toEqual(a);
-        expect(normalizeClearbitPerson(clearbitPerson.parse(reordered(raw)))).toEqual(a);
+        expect(normalizeClearbitPerson(clearbitPerson.parse(reversedKeys(raw)))).toEqual(a);
         for (const f of ['industry', 'employee_count', 'annual_revenue', 'tech_stack', 'work_email', 'phone']) expect(a).not.toHaveProperty(f);
         if (a.linkedin_url) expect(a.linkedin_url.value).toMatch(/^https:\/\/www\.linkedin\.com\/(in|pub)\//);
       }),
@@ -205,7 +184,7 @@ describe('clearbit normalizer properties', () => {
         const a = normalizeClearbitCompany(parsed.data);
         expectWellFormed(a);
         expect(normalizeClearbitCompany(clearbitCompany.parse(structuredClone(raw)))).toEqual(a);
-        expect(normalizeClearbitCompany(clearbitCompany.parse(reordered(raw)))).toEqual(a);
+        expect(normalizeClearbitCompany(clearbitCompany.parse(reversedKeys(raw)))).toEqual(a);
         for (const f of PERSON_ONLY) expect(a).not.toHaveProperty(f);
         if (a.company_linkedin_url) expect(a.company_linkedin_url.value).toMatch(/^https:\/\/www\.linkedin\.com\/company\//);
         if (a.tech_stack) expect(a.tech_stack.value.split(', ').every((t) => t.trim() !== '')).toBe(true);
@@ -318,7 +297,7 @@ describe('lookups are canonical', () => {
           const a = op.lookup(spell(f, s1));
           const b = op.lookup(spell(f, s2));
           expect(b?.key).toBe(a?.key);
-          expect(op.lookup(reordered(spell(f, s1)) as ContactFacts)?.key).toBe(a?.key);
+          expect(op.lookup(reversedKeys(spell(f, s1)) as ContactFacts)?.key).toBe(a?.key);
           if (a) {
             expect(a.key).toBe(a.key.trim());
             for (const v of Object.values(a.params)) expect(v).toBe(v.trim());

@@ -1,8 +1,6 @@
 // Cognism adapter against the Cognism simulator, over real HTTP (both on 127.0.0.1, port 0): the two
 // phases (free preview, billed redeem), batching of redeems by 20, every outcome the engine must tell
 // apart, and the simulator's billing counter as the proof of what was (not) paid.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   COGNISM_QUOTA_COOLDOWN_MS,
@@ -13,9 +11,10 @@ import {
 import type { CallContext, ContactFacts, Lookup, VendorResult } from '../../server/vendors/types.ts';
 import { cognismContactId, createCognismSim } from '../../sandbox/vendors/cognism.ts';
 import type { CognismSim, CognismSimOptions } from '../../sandbox/vendors/cognism.ts';
-import type { RunningServer } from '../../sandbox/vendors/common.ts';
-import { generateContacts, personByName, unit, vendorKnows } from '../../sandbox/world.ts';
+import { unit, vendorKnows } from '../../sandbox/world.ts';
 import type { WorldPerson } from '../../sandbox/world.ts';
+import { checkAndCloseAfterAll, Pool, scripted, simStarter, sleep, worldPeople } from '../helpers/vendor-fixtures.ts';
+import type { Scripted, SimRun } from '../helpers/vendor-fixtures.ts';
 
 const KEY = 'cognism-test-key-0001';
 const OTHER_KEY = 'cognism-test-key-0002';
@@ -26,23 +25,14 @@ const MINUTE = 60_000;
 const COVERAGE = 0.7;
 
 const op = cognismAdapter.operations.contact_enrich!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
 // A pool of world people, each used by at most one test, so a lookup is never repeated by accident.
 
-const PEOPLE: WorldPerson[] = generateContacts(900, 90, 'cognism-test')
-  .map((c) => personByName(c.firstName, c.lastName, c.domain))
-  .filter((p): p is WorldPerson => p !== null);
-const used = new Set<string>();
+const PEOPLE = new Pool(worldPeople(900, 90, 'cognism-test'), (p) => p.email, 'people');
 const known = (p: WorldPerson) => vendorKnows('cognism', p.email, COVERAGE);
 
-function take(pred: (p: WorldPerson) => boolean = () => true): WorldPerson {
-  const p = PEOPLE.find((x) => !used.has(x.email) && pred(x));
-  if (!p) throw new Error('people pool exhausted');
-  used.add(p.email);
-  return p;
-}
+const take = (pred: (p: WorldPerson) => boolean = () => true): WorldPerson => PEOPLE.take(pred);
 const takeKnown = (pred: (p: WorldPerson) => boolean = () => true) => take((p) => known(p) && pred(p));
 const takeUnknown = () => take((p) => !known(p));
 const byEmail = (p: WorldPerson): Lookup => op.lookup({ email: p.email })!;
@@ -51,38 +41,28 @@ const byName = (p: WorldPerson, facts: Partial<ContactFacts> = { domain: p.compa
 
 // ---------------------------------------------------------------------------------------------
 
-interface Running {
-  sim: CognismSim;
-  server: RunningServer;
-  ctx: CallContext;
-}
-const running: Running[] = [];
+type Running = SimRun<CognismSim>;
 
-async function startSim(opts: Partial<CognismSimOptions> = {}, timeoutMs = 3_000): Promise<Running> {
-  const sim = createCognismSim({
-    validKeys: [KEY, OTHER_KEY, EXPIRED_KEY, BROKE_KEY],
-    expiredKeys: [EXPIRED_KEY],
-    creditsPerKey: { perKey: { [BROKE_KEY]: 0 } },
-    coverage: COVERAGE,
-    latencyMs: [0, 1],
-    ...opts,
-  });
-  const server = await sim.start(0);
-  const r = { sim, server, ctx: { apiKey: KEY, baseUrl: `${server.url}/api/search`, timeoutMs } };
-  running.push(r);
-  return r;
-}
+const { running, start: startSim } = simStarter(
+  (opts: Partial<CognismSimOptions>) =>
+    createCognismSim({
+      validKeys: [KEY, OTHER_KEY, EXPIRED_KEY, BROKE_KEY],
+      expiredKeys: [EXPIRED_KEY],
+      creditsPerKey: { perKey: { [BROKE_KEY]: 0 } },
+      coverage: COVERAGE,
+      latencyMs: [0, 1],
+      ...opts,
+    }),
+  (server) => ({ apiKey: KEY, baseUrl: `${server.url}/api/search` }),
+);
 
-afterAll(async () => {
-  for (const r of running) {
-    // The invoice and the credits agree, and no contact was ever paid twice by one key.
-    const snap = r.sim.state.billing.snapshot();
-    const credits = [...r.sim.state.creditsUsed.values()].reduce((a, b) => a + b, 0);
-    expect(snap.credits).toBe(credits);
-    const ids = r.sim.state.billing.events.map((e) => `${e.key}|${e.lookup}`);
-    expect(new Set(ids).size).toBe(ids.length);
-    await r.server.close();
-  }
+checkAndCloseAfterAll(running, (r) => {
+  // The invoice and the credits agree, and no contact was ever paid twice by one key.
+  const snap = r.sim.state.billing.snapshot();
+  const credits = [...r.sim.state.creditsUsed.values()].reduce((a, b) => a + b, 0);
+  expect(snap.credits).toBe(credits);
+  const ids = r.sim.state.billing.events.map((e) => `${e.key}|${e.lookup}`);
+  expect(new Set(ids).size).toBe(ids.length);
 });
 
 const redeemBodies = (r: Running, from = 0) =>
@@ -432,46 +412,6 @@ describe('cognism rate limits', () => {
 // ---------------------------------------------------------------------------------------------
 // Answers the simulator does not give: a scripted stand-in that records what was sent.
 
-interface Scripted {
-  url: string;
-  seen: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[];
-  /** Answers by path; a function may also hang or cut the connection. */
-  next: { path: string; status?: number; body?: string; headers?: Record<string, string>; action?: 'hang' | 'reset' }[];
-  close(): Promise<void>;
-}
-
-async function scripted(): Promise<Scripted> {
-  const s: Omit<Scripted, 'url' | 'close'> = { seen: [], next: [] };
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      s.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      const path = (req.url ?? '').split('?')[0] ?? '';
-      const i = s.next.findIndex((n) => path.endsWith(n.path));
-      const n: Scripted['next'][number] = i >= 0 ? s.next.splice(i, 1)[0]! : { path, status: 200, body: '{"results": []}' };
-      if (n.action === 'hang') return;
-      if (n.action === 'reset') {
-        req.socket.destroy();
-        return;
-      }
-      res.writeHead(n.status ?? 200, { 'content-type': 'application/json', ...n.headers });
-      res.end(n.body ?? '');
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    ...s,
-    url: `http://127.0.0.1:${port}/api/search`,
-    close: () =>
-      new Promise<void>((ok) => {
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
-  };
-}
-
 const PREVIEW = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({
     matchScore: 42,
@@ -505,7 +445,8 @@ describe('cognism adapter against scripted answers', () => {
   let ctx: CallContext;
   const lookup = op.lookup({ email: 'ada.lovelace@acme.example' })!;
   beforeAll(async () => {
-    s = await scripted();
+    // Answers by path; one may also hang or cut the connection.
+    s = await scripted({ basePath: '/api/search', fallback: { status: 200, body: '{"results": []}' } });
     ctx = { apiKey: KEY, baseUrl: s.url, timeoutMs: 400 };
   });
   afterAll(() => s.close());

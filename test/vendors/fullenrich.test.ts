@@ -26,9 +26,10 @@ import type {
 } from '../../server/vendors/types.ts';
 import { createFullenrichSim } from '../../sandbox/vendors/fullenrich.ts';
 import type { FullenrichSim, FullenrichSimOptions } from '../../sandbox/vendors/fullenrich.ts';
-import type { RunningServer } from '../../sandbox/vendors/common.ts';
-import { generateContacts, personByName, vendorKnows } from '../../sandbox/world.ts';
+import { vendorKnows } from '../../sandbox/world.ts';
 import type { WorldPerson } from '../../sandbox/world.ts';
+import { closedPort, Pool, scripted, simStarter, sleep, worldContacts } from '../helpers/vendor-fixtures.ts';
+import type { Scripted, SimRun } from '../helpers/vendor-fixtures.ts';
 
 const KEY = 'fullenrich-test-key-0001';
 const EXHAUSTED_KEY = 'fullenrich-test-key-0002';
@@ -38,7 +39,6 @@ const MINUTE = 60_000;
 const OP = CONTACT_ENRICH;
 
 const spec = fullenrichAdapter.operations[OP]!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(pred: () => boolean, timeoutMs = 5_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -68,22 +68,18 @@ interface Candidate {
 const COVERAGE = 0.7;
 const PHONE_COVERAGE = 0.4;
 
-const candidates: Candidate[] = generateContacts(900, 90, 'fullenrich-test').map((c) => {
-  const person = personByName(c.firstName, c.lastName, c.domain)!;
-  const facts: ContactFacts = { first_name: c.firstName, last_name: c.lastName, domain: c.domain };
-  const known = vendorKnows('fullenrich', person.email, COVERAGE);
-  const email = known && ['valid', 'accept_all', 'unknown'].includes(person.mailbox);
-  const phone = known && vendorKnows('fullenrich-phone', person.email, PHONE_COVERAGE);
-  return { person, facts, lookup: spec.lookup(facts)!, known, email, phone, credits: (email ? 1 : 0) + (phone ? 10 : 0), hit: email || phone };
-});
-const used = new Set<string>();
-
-function take(pred: (c: Candidate) => boolean): Candidate {
-  const c = candidates.find((x) => !used.has(x.lookup.key) && pred(x));
-  if (!c) throw new Error('candidate pool exhausted');
-  used.add(c.lookup.key);
-  return c;
-}
+const candidates = new Pool<Candidate>(
+  // Contacts are sent by name and domain (FullEnrich has no e-mail lookup).
+  worldContacts(900, 90, 'fullenrich-test').map(({ contact: c, person }) => {
+    const facts: ContactFacts = { first_name: c.firstName, last_name: c.lastName, domain: c.domain };
+    const known = vendorKnows('fullenrich', person.email, COVERAGE);
+    const email = known && ['valid', 'accept_all', 'unknown'].includes(person.mailbox);
+    const phone = known && vendorKnows('fullenrich-phone', person.email, PHONE_COVERAGE);
+    return { person, facts, lookup: spec.lookup(facts)!, known, email, phone, credits: (email ? 1 : 0) + (phone ? 10 : 0), hit: email || phone };
+  }),
+  (c) => c.lookup.key,
+);
+const take = (pred: (c: Candidate) => boolean): Candidate => candidates.take(pred);
 const takeHit = (pred: (c: Candidate) => boolean = () => true) => take((c) => c.hit && pred(c));
 const takeMiss = () => take((c) => !c.known);
 
@@ -142,33 +138,26 @@ async function receiver(): Promise<Receiver> {
 
 // ---------------------------------------------------------------------------------------------
 
-interface Running {
-  sim: FullenrichSim;
-  server: RunningServer;
-  ctx: CallContext;
-}
+type Running = SimRun<FullenrichSim>;
 
-const running: Running[] = [];
 let rx: Receiver;
 let pathSeq = 0;
 const nextPath = () => `/hooks/fullenrich/${++pathSeq}`;
 
-async function startSim(opts: Partial<FullenrichSimOptions> = {}, timeoutMs = 3_000): Promise<Running> {
-  const sim = createFullenrichSim({
-    validKeys: [KEY, ONE_CREDIT_KEY],
-    exhaustedKeys: [EXHAUSTED_KEY],
-    credits: { [ONE_CREDIT_KEY]: 1 },
-    latencyMs: [0, 2],
-    coverage: COVERAGE,
-    phoneCoverage: PHONE_COVERAGE,
-    callbackDelayMs: 300,
-    ...opts,
-  });
-  const server = await sim.start(0);
-  const r = { sim, server, ctx: { apiKey: KEY, baseUrl: `${server.url}/api/v2`, timeoutMs } };
-  running.push(r);
-  return r;
-}
+const { running, start: startSim } = simStarter(
+  (opts: Partial<FullenrichSimOptions>) =>
+    createFullenrichSim({
+      validKeys: [KEY, ONE_CREDIT_KEY],
+      exhaustedKeys: [EXHAUSTED_KEY],
+      credits: { [ONE_CREDIT_KEY]: 1 },
+      latencyMs: [0, 2],
+      coverage: COVERAGE,
+      phoneCoverage: PHONE_COVERAGE,
+      callbackDelayMs: 300,
+      ...opts,
+    }),
+  (server) => ({ apiKey: KEY, baseUrl: `${server.url}/api/v2` }),
+);
 
 beforeAll(async () => {
   rx = await receiver();
@@ -217,7 +206,7 @@ function billedFor(r: Running, lookups: Lookup[]): { lookup: string; credits: nu
 // ---------------------------------------------------------------------------------------------
 
 describe('fullenrich declarations and lookups', () => {
-  it('builds canonical keys: name + domain (or company), LinkedIn added when known, LinkedIn alone', () => {
+  it('builds canonical keys: name + domain (or company); LinkedIn sent when known but keying only when there is no name', () => {
     const a = spec.lookup({ first_name: ' Ada ', last_name: 'LOVELACE', domain: 'https://www.Acme.com/about' });
     expect(a).toEqual({ key: 'name:ada|lovelace|acme.com', params: { first_name: 'Ada', last_name: 'LOVELACE', domain: 'acme.com' } });
     expect(spec.lookup({ first_name: 'ada', last_name: 'lovelace', domain: 'acme.com' })?.key).toBe(a?.key);
@@ -230,7 +219,8 @@ describe('fullenrich declarations and lookups', () => {
       'company_name',
     );
     const withLi = spec.lookup({ first_name: 'Ada', last_name: 'Lovelace', domain: 'acme.com', linkedin_url: 'linkedin.com/in/Ada-L/' });
-    expect(withLi?.key).toBe('name:ada|lovelace|acme.com|linkedin:https://www.linkedin.com/in/ada-l');
+    // Learning the URL later (another vendor found it) must not make the same person a new, billable lookup.
+    expect(withLi?.key).toBe('name:ada|lovelace|acme.com');
     expect(withLi?.params.linkedin_url).toBe('https://www.linkedin.com/in/ada-l');
     expect(spec.lookup({ linkedin_url: 'https://www.linkedin.com/in/ada-l' })?.key).toBe('linkedin:https://www.linkedin.com/in/ada-l');
     expect(spec.lookup({ first_name: 'Ada', last_name: 'Lovelace' })).toBeNull();
@@ -541,10 +531,7 @@ describe('fullenrich submit, callback and poll over HTTP', () => {
     expect(bad.message).not.toContain(WRONG_KEY);
     const empty = await fullenrichAdapter.testConnection({ ...r.ctx, apiKey: EXHAUSTED_KEY });
     expect(empty).toMatchObject({ ok: false, status: 'no_credits', creditsRemaining: 0 });
-    const closed = http.createServer();
-    await new Promise<void>((ok2) => closed.listen(0, '127.0.0.1', ok2));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((ok2) => closed.close(() => ok2()));
+    const port = await closedPort();
     const down = await fullenrichAdapter.testConnection({ ...r.ctx, baseUrl: `http://127.0.0.1:${port}/api/v2` });
     expect(down).toMatchObject({ ok: false, status: 'unreachable', httpStatus: 0 });
     expect(r.sim.state.billing.events).toHaveLength(0);
@@ -738,30 +725,6 @@ describe('fullenrich limits and credits', () => {
 // ---------------------------------------------------------------------------------------------
 // Answers the simulator does not give: a scripted stand-in server that also records what was sent.
 
-interface Scripted {
-  url: string;
-  seen: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[];
-  next: { status: number; body: string; headers?: Record<string, string> }[];
-  close(): Promise<void>;
-}
-
-async function scripted(): Promise<Scripted> {
-  const s: Omit<Scripted, 'url' | 'close'> = { seen: [], next: [] };
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      s.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      const n = s.next.shift() ?? { status: 200, body: '{"enrichment_id":"e-1"}' };
-      res.writeHead(n.status, { 'content-type': 'application/json', ...n.headers });
-      res.end(n.body);
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const port = (server.address() as AddressInfo).port;
-  return { ...s, url: `http://127.0.0.1:${port}/api/v2`, close: () => new Promise<void>((ok) => server.close(() => ok())) };
-}
-
 describe('fullenrich adapter against scripted answers', () => {
   let s: Scripted;
   let ctx: CallContext & { callbackUrl: string };
@@ -783,7 +746,7 @@ describe('fullenrich adapter against scripted answers', () => {
   const deliverable = (email: string) => ({ most_probable_work_email: { email, status: 'DELIVERABLE' }, work_emails: [{ email, status: 'DELIVERABLE' }] });
 
   beforeAll(async () => {
-    s = await scripted();
+    s = await scripted({ basePath: '/api/v2', fallback: { status: 200, body: '{"enrichment_id":"e-1"}' } });
     ctx = { apiKey: KEY, baseUrl: s.url, timeoutMs: 2_000, callbackUrl: 'https://cascade.example/callbacks/fullenrich/t0k3n' };
   });
   afterAll(() => s.close());

@@ -12,30 +12,20 @@ import {
 } from '../../server/vendors/hunter/schemas.ts';
 import { CANONICAL_FIELDS } from '../../server/vendors/types.ts';
 import type { VendorResult } from '../../server/vendors/types.ts';
+import { anyJson, EMAIL_STATUSES as STATUSES, extraKeysOf, field, looseWith, OUTCOMES, reversedKeys } from '../helpers/vendor-fixtures.ts';
 
 const RUNS = { numRuns: 300 };
-const OUTCOMES = ['hit', 'miss', 'rate_limited', 'quota_exhausted', 'auth_failed', 'transient', 'invalid_input'];
-const STATUSES = ['valid', 'risky', 'invalid', 'unknown', 'do_not_use'];
-
-const anyJson = fc.jsonValue({ maxDepth: 2 });
 const text = fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('', '  ', '\n\t'));
-/** A field: usually of the expected kind, sometimes null, missing or any other JSON value. */
-const field = <T>(arb: fc.Arbitrary<T>) =>
-  fc.oneof({ weight: 4, arbitrary: arb as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: anyJson });
 const score = field(fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.double({ noNaN: true, noDefaultInfinity: true }), text, fc.constant('85')));
 const email = field(fc.oneof(fc.emailAddress(), text));
 const domain = field(fc.oneof(fc.domain(), fc.webUrl(), text));
 const linkedin = field(fc.oneof(fc.webUrl(), fc.constant('https://www.linkedin.com/in/ada-lovelace-1'), fc.constant('in/x%c3%a7'), text));
 const phone = field(fc.oneof(fc.string({ unit: fc.constantFrom('0', '1', '5', '+', ' ', '-', '(', ')') }), text, fc.integer()));
 const emailStatus = field(fc.oneof(fc.constantFrom('valid', 'invalid', 'accept_all', 'webmail', 'disposable', 'unknown', 'claimed_email'), text));
-const extras = fc.dictionary(fc.string({ maxLength: 12 }), anyJson, { maxKeys: 4 });
+const extras = extraKeysOf(anyJson, 4);
 
 /** A loose object: some of the known keys, plus unknown ones. */
-function loose(model: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<Record<string, unknown>> {
-  return fc
-    .tuple(extras, fc.record(model, { requiredKeys: [] }))
-    .map(([extra, known]) => ({ ...extra, ...known }));
-}
+const loose = looseWith(extras);
 
 const handle = field(loose({ handle: linkedin }));
 const geo = field(loose({ city: field(text), state: field(text), country: field(text), lat: field(fc.double()), countryCode: field(text) }));
@@ -171,13 +161,6 @@ describe('hunter normalizers (property tests)', () => {
     expect(r.profile?.work_email).toEqual({ value: 'ada@acme.com', confidence: 0.85 });
   });
 });
-
-/** The same object with its keys in reverse order, recursively. */
-function reversedKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(reversedKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversedKeys(x)]));
-  return v;
-}
 
 describe('hunter drift and lookups (property tests)', () => {
   for (const { op, arb } of cases) {

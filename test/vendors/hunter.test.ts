@@ -1,13 +1,11 @@
 // Hunter adapter against the Hunter simulator over real HTTP (port 0): every outcome the engine must
 // tell apart, and the simulator's billing counter as the proof of what was (not) paid.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHunterSim } from '../../sandbox/vendors/hunter.ts';
 import type { HunterSim, HunterSimOptions } from '../../sandbox/vendors/hunter.ts';
-import type { RunningServer } from '../../sandbox/vendors/common.ts';
-import { companyFor, generateContacts, personByName } from '../../sandbox/world.ts';
+import { companyFor } from '../../sandbox/world.ts';
 import type { WorldPerson } from '../../sandbox/world.ts';
+import { closeAfterEach, lookupOf, scripted, worldPeople } from '../helpers/vendor-fixtures.ts';
 import { hunterAdapter, hunterCreditsLeft, interpretHunterResponse, nextUtcMonthStart } from '../../server/vendors/hunter/adapter.ts';
 import type { CallContext, ContactFacts, Lookup, VendorResult } from '../../server/vendors/types.ts';
 
@@ -25,23 +23,17 @@ const QUIET: HunterSimOptions = {
   smtpFailure: { share: 0 },
 };
 
-let running: RunningServer[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((s) => s.close()));
-  running = [];
-});
+const closeAfterTest = closeAfterEach();
 
 async function start(opts: Partial<HunterSimOptions> = {}): Promise<{ sim: HunterSim; ctx: CallContext; url: string }> {
   const sim = createHunterSim({ ...QUIET, ...opts });
   const server = await sim.start(0);
-  running.push(server);
+  closeAfterTest(server);
   return { sim, url: server.url, ctx: { apiKey: KEY, baseUrl: `${server.url}/v2`, timeoutMs: 2_000 } };
 }
 
 /** People of the world whose mailbox is deliverable, so Hunter's finder returns them when it knows them. */
-const PEOPLE: WorldPerson[] = generateContacts(60, 6)
-  .map((c) => personByName(c.firstName, c.lastName, c.domain))
-  .filter((p): p is WorldPerson => p !== null && p.mailbox === 'valid');
+const PEOPLE: WorldPerson[] = worldPeople(60, 6).filter((p) => p.mailbox === 'valid');
 const person = (i: number): WorldPerson => {
   const p = PEOPLE[i];
   if (!p) throw new Error(`need at least ${i + 1} people in the fixture`);
@@ -54,12 +46,7 @@ const factsOf = (p: WorldPerson): ContactFacts => ({
   domain: p.company.domain,
 });
 
-function lookup(op: string, facts: ContactFacts): Lookup {
-  const spec = hunterAdapter.operations[op];
-  const l = spec?.lookup(facts);
-  if (!l) throw new Error(`no lookup for ${op}`);
-  return l;
-}
+const lookup = (op: string, facts: ContactFacts): Lookup => lookupOf(hunterAdapter, op, facts);
 
 const call = (op: string, facts: ContactFacts, ctx: CallContext): Promise<VendorResult> =>
   hunterAdapter.call(op, lookup(op, facts), ctx);
@@ -130,25 +117,21 @@ describe('hunter simulator + adapter over HTTP', () => {
   });
 
   it('sends the key in the X-API-KEY header, never in the URL', async () => {
-    const seen: { url: string; key: string | undefined }[] = [];
-    const server = http.createServer((req, res) => {
-      seen.push({ url: req.url ?? '', key: req.headers['x-api-key'] as string | undefined });
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ errors: [{ id: 'not_found', code: 404, details: 'nothing' }] }));
+    const server = await scripted({
+      basePath: '/v2/',
+      fallback: { status: 404, body: JSON.stringify({ errors: [{ id: 'not_found', code: 404, details: 'nothing' }] }) },
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
-      const port = (server.address() as AddressInfo).port;
-      const ctx: CallContext = { apiKey: KEY, baseUrl: `http://127.0.0.1:${port}/v2/`, timeoutMs: 2_000 };
+      const ctx: CallContext = { apiKey: KEY, baseUrl: server.url, timeoutMs: 2_000 };
       for (const op of Object.keys(hunterAdapter.operations)) await call(op, factsOf(person(0)), ctx);
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
     }
-    expect(seen.map((s) => s.url.split('?')[0])).toEqual([
+    expect(server.seen.map((s) => s.url.split('?')[0])).toEqual([
       '/v2/email-finder', '/v2/email-verifier', '/v2/people/find', '/v2/companies/find',
     ]);
-    for (const s of seen) {
-      expect(s.key).toBe(KEY);
+    for (const s of server.seen) {
+      expect(s.headers['x-api-key']).toBe(KEY);
       expect(s.url).not.toContain(KEY);
       expect(s.url).not.toContain('api_key');
     }
@@ -439,30 +422,22 @@ describe('hunter connection test (GET /v2/account)', () => {
   });
 
   it('maps Hunter\'s 403 (rate limit) and 429 (quota) on the account check, and sends the key in the header only', async () => {
-    const answers = [
-      { status: 403, body: { errors: [{ id: 'too_many_requests', code: 403, details: 'slow down' }] } },
-      { status: 429, body: { errors: [{ id: 'too_many_requests', code: 429, details: 'quota' }] } },
-      { status: 503, body: { errors: [] } },
-    ];
-    const seen: { url: string; key: string | undefined }[] = [];
-    const server = http.createServer((req, res) => {
-      seen.push({ url: req.url ?? '', key: req.headers['x-api-key'] as string | undefined });
-      const a = answers.shift()!;
-      res.writeHead(a.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(a.body));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const server = await scripted({ basePath: '/v2/', fallback: { status: 500, body: '{}' } });
+    server.next.push(
+      { status: 403, body: JSON.stringify({ errors: [{ id: 'too_many_requests', code: 403, details: 'slow down' }] }) },
+      { status: 429, body: JSON.stringify({ errors: [{ id: 'too_many_requests', code: 429, details: 'quota' }] }) },
+      { status: 503, body: JSON.stringify({ errors: [] }) },
+    );
     try {
-      const port = (server.address() as AddressInfo).port;
-      const ctx: CallContext = { apiKey: KEY, baseUrl: `http://127.0.0.1:${port}/v2/`, timeoutMs: 2_000 };
+      const ctx: CallContext = { apiKey: KEY, baseUrl: server.url, timeoutMs: 2_000 };
       expect(await hunterAdapter.testConnection(ctx)).toMatchObject({ ok: false, status: 'rate_limited', httpStatus: 403 });
       expect(await hunterAdapter.testConnection(ctx)).toMatchObject({ ok: false, status: 'no_credits', httpStatus: 429 });
       expect(await hunterAdapter.testConnection(ctx)).toMatchObject({ ok: false, status: 'error', httpStatus: 503 });
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
     }
-    expect(seen.map((x) => x.url)).toEqual(['/v2/account', '/v2/account', '/v2/account']);
-    expect(seen.every((x) => x.key === KEY)).toBe(true);
+    expect(server.seen.map((x) => x.url)).toEqual(['/v2/account', '/v2/account', '/v2/account']);
+    expect(server.seen.every((x) => x.headers['x-api-key'] === KEY)).toBe(true);
   });
 });
 

@@ -25,22 +25,13 @@ import {
   singleContactResponse,
 } from '../../server/vendors/lusha/schemas.ts';
 import { normalizeEmail, normalizePhone } from '../../server/vendors/normalize.ts';
-import { CANONICAL_FIELDS } from '../../server/vendors/types.ts';
-import type { PartialProfile } from '../../server/vendors/types.ts';
+import { anyJson, expectWellFormed, extraKeysOf, field, looseWith, reversedKeys } from '../helpers/vendor-fixtures.ts';
 
 const RUNS = { numRuns: 300 };
 
-const anyJson = fc.jsonValue({ maxDepth: 2 });
 const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme', maxLength: 30 }), fc.constantFrom('', '  ', '\n\t'));
-/** A field: usually of the expected kind, sometimes null or any other JSON value. */
-const field = <T>(arb: fc.Arbitrary<T>) =>
-  fc.oneof({ weight: 4, arbitrary: arb as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: anyJson });
-const extras = fc.dictionary(fc.string({ maxLength: 12 }), anyJson, { maxKeys: 3 });
-
 /** A loose object: some of the known keys, plus unknown ones. */
-function loose(model: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<Record<string, unknown>> {
-  return fc.tuple(extras, fc.record(model, { requiredKeys: [] })).map(([extra, known]) => ({ ...extra, ...known }));
-}
+const loose = looseWith(extraKeysOf(anyJson, 3));
 
 const email = field(fc.oneof(fc.emailAddress(), text, fc.constantFrom('Ada.Lovelace@ACME.com', 'ada@acme.example')));
 const emailType = field(fc.oneof(fc.constantFrom('work', 'private', 'Work', ' WORK ', 'personal'), text));
@@ -91,24 +82,6 @@ const contactShape = loose({
   company: field(companyShape),
 });
 
-function expectWellFormed(profile: PartialProfile): void {
-  for (const [f, v] of Object.entries(profile)) {
-    expect(CANONICAL_FIELDS).toContain(f);
-    expect(typeof v?.value).toBe('string');
-    expect(v!.value.trim()).not.toBe('');
-    expect(v!.confidence).toBeGreaterThanOrEqual(0);
-    expect(v!.confidence).toBeLessThanOrEqual(1);
-  }
-}
-
-/** The same object with its keys (at every depth) in reverse order. */
-function reversedKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(reversedKeys);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).reverse().map(([k, x]) => [k, reversedKeys(x)]));
-  }
-  return v;
-}
 
 const lc = (s: unknown) => (typeof s === 'string' ? s.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase() : '');
 /** The entry's type as Lusha spells it either way: the first non-blank of `emailType`, `type`. */

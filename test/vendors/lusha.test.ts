@@ -1,7 +1,5 @@
 // Lusha adapter against the Lusha simulator, over real HTTP (both on 127.0.0.1, port 0), plus a
 // scripted stand-in server for answers the simulator does not give.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   LUSHA_CREDIT_MILLICENTS,
@@ -22,9 +20,10 @@ import {
   lushaSizeRange,
 } from '../../sandbox/vendors/lusha.ts';
 import type { LushaSim, LushaSimOptions } from '../../sandbox/vendors/lusha.ts';
-import type { RunningServer } from '../../sandbox/vendors/common.ts';
-import { companyFor, generateContacts, personByName, vendorKnows } from '../../sandbox/world.ts';
+import { companyFor, vendorKnows } from '../../sandbox/world.ts';
 import type { WorldPerson } from '../../sandbox/world.ts';
+import { checkAndCloseAfterAll, Pool, scripted, simStarter, sleep, syntheticDomains, worldContacts } from '../helpers/vendor-fixtures.ts';
+import type { Scripted, SimRun } from '../helpers/vendor-fixtures.ts';
 
 const KEY = 'lusha-test-key-0001';
 const EXHAUSTED_KEY = 'lusha-test-key-0002';
@@ -39,7 +38,6 @@ const GDPR_SHARE = 0.03;
 
 const person = lushaAdapter.operations.person!;
 const company = lushaAdapter.operations.company!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
 // A pool of world contacts, each used by at most one test unless a test repeats a lookup on
@@ -53,31 +51,19 @@ interface Candidate {
   gdpr: boolean;
 }
 
-const candidates: Candidate[] = generateContacts(900, 90, 'lusha-test').map((c) => {
-  const p = personByName(c.firstName, c.lastName, c.domain)!;
-  const facts: ContactFacts = c.email ? { email: c.email } : { first_name: c.firstName, last_name: c.lastName, domain: c.domain };
-  const known = vendorKnows('lusha', p.email, COVERAGE);
-  return { person: p, facts, lookup: person.lookup(facts)!, known, gdpr: known && lushaGdprRestricted(p.email, GDPR_SHARE) };
-});
-const used = new Set<string>();
+const candidates = new Pool<Candidate>(
+  worldContacts(900, 90, 'lusha-test').map(({ person: p, facts }) => {
+    const known = vendorKnows('lusha', p.email, COVERAGE);
+    return { person: p, facts, lookup: person.lookup(facts)!, known, gdpr: known && lushaGdprRestricted(p.email, GDPR_SHARE) };
+  }),
+  (c) => c.person.email,
+);
+const takeHit = (pred: (c: Candidate) => boolean = () => true) => candidates.take((c) => c.known && !c.gdpr && pred(c));
+const takeMiss = () => candidates.take((c) => !c.known);
+const takeGdpr = () => candidates.take((c) => c.gdpr);
 
-function take(pred: (c: Candidate) => boolean): Candidate {
-  const c = candidates.find((x) => !used.has(x.person.email) && pred(x));
-  if (!c) throw new Error('candidate pool exhausted');
-  used.add(c.person.email);
-  return c;
-}
-const takeHit = (pred: (c: Candidate) => boolean = () => true) => take((c) => c.known && !c.gdpr && pred(c));
-const takeMiss = () => take((c) => !c.known);
-const takeGdpr = () => take((c) => c.gdpr);
-
-const domains = Array.from({ length: 800 }, (_, i) => `lusha-org-${i}.example`);
-function takeDomain(known: boolean): string {
-  const d = domains.find((x) => !used.has(x) && vendorKnows('lusha', `org:${x}`, 0.8) === known);
-  if (!d) throw new Error('domain pool exhausted');
-  used.add(d);
-  return d;
-}
+const domains = new Pool(syntheticDomains('lusha-org', 800), (d) => d, 'domain');
+const takeDomain = (known: boolean): string => domains.take((x) => vendorKnows('lusha', `org:${x}`, 0.8) === known);
 const domainLookup = (d: string) => company.lookup({ domain: d })!;
 let synthetic = 0;
 /** An address no world person has: always a miss. */
@@ -85,29 +71,21 @@ const syntheticMiss = (): Lookup => person.lookup({ email: `nobody${synthetic++}
 
 // ---------------------------------------------------------------------------------------------
 
-interface Running {
-  sim: LushaSim;
-  server: RunningServer;
-  ctx: CallContext;
-}
+type Running = SimRun<LushaSim>;
 
-const running: Running[] = [];
-
-async function startSim(opts: Partial<LushaSimOptions> = {}, timeoutMs = 3_000): Promise<Running> {
-  const sim = createLushaSim({
-    validKeys: [KEY, EXHAUSTED_KEY, INACTIVE_KEY],
-    exhaustedKeys: [EXHAUSTED_KEY],
-    inactiveKeys: [INACTIVE_KEY],
-    latencyMs: [0, 2],
-    coverage: COVERAGE,
-    gdprShare: GDPR_SHARE,
-    ...opts,
-  });
-  const server = await sim.start(0);
-  const r = { sim, server, ctx: { apiKey: KEY, baseUrl: server.url, timeoutMs } };
-  running.push(r);
-  return r;
-}
+const { running, start: startSim } = simStarter(
+  (opts: Partial<LushaSimOptions>) =>
+    createLushaSim({
+      validKeys: [KEY, EXHAUSTED_KEY, INACTIVE_KEY],
+      exhaustedKeys: [EXHAUSTED_KEY],
+      inactiveKeys: [INACTIVE_KEY],
+      latencyMs: [0, 2],
+      coverage: COVERAGE,
+      gdprShare: GDPR_SHARE,
+      ...opts,
+    }),
+  (server) => ({ apiKey: KEY, baseUrl: server.url }),
+);
 
 const billedLookups = (r: Running) => r.sim.state.billing.events.map((e) => e.lookup);
 const personBilling = (p: WorldPerson) => `person:${p.email}`;
@@ -124,13 +102,10 @@ async function raw(r: Running, path: string, init: { method?: string; body?: unk
   return { status: res.status, headers: res.headers, json: (await res.json()) as Record<string, unknown> };
 }
 
-afterAll(async () => {
-  for (const r of running) {
-    // Nothing was ever billed twice: person repeats are free by Lusha's rule, companies are
-    // never looked up twice by these tests.
-    expect(r.sim.state.billing.snapshot().duplicates).toEqual([]);
-    await r.server.close();
-  }
+checkAndCloseAfterAll(running, (r) => {
+  // Nothing was ever billed twice: person repeats are free by Lusha's rule, companies are
+  // never looked up twice by these tests.
+  expect(r.sim.state.billing.snapshot().duplicates).toEqual([]);
 });
 
 describe('lusha adapter lookups and declarations', () => {
@@ -711,30 +686,6 @@ describe('lusha rate windows', () => {
 // ---------------------------------------------------------------------------------------------
 // Answers the simulator does not give: a scripted stand-in server that also records what was sent.
 
-interface Scripted {
-  url: string;
-  seen: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[];
-  next: { status: number; body: string; headers?: Record<string, string> }[];
-  close(): Promise<void>;
-}
-
-async function scripted(): Promise<Scripted> {
-  const s: Omit<Scripted, 'url' | 'close'> = { seen: [], next: [] };
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      s.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      const n = s.next.shift() ?? { status: 200, body: '{"contact":{"error":{"code":3,"name":"EMPTY_DATA"},"isCreditCharged":false}}' };
-      res.writeHead(n.status, { 'content-type': 'application/json', ...n.headers });
-      res.end(n.body);
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const port = (server.address() as AddressInfo).port;
-  return { ...s, url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((ok) => server.close(() => ok())) };
-}
-
 const hitBody = (extra: Record<string, unknown> = {}, data: Record<string, unknown> = {}) =>
   JSON.stringify({
     contact: {
@@ -755,7 +706,7 @@ describe('lusha adapter error mapping (scripted answers)', () => {
   let ctx: CallContext;
   const lookup = person.lookup({ email: 'ada.lovelace@acme.example' })!;
   beforeAll(async () => {
-    s = await scripted();
+    s = await scripted({ fallback: { status: 200, body: '{"contact":{"error":{"code":3,"name":"EMPTY_DATA"},"isCreditCharged":false}}' } });
     ctx = { apiKey: KEY, baseUrl: s.url, timeoutMs: 2_000 };
   });
   afterAll(() => s.close());

@@ -1,14 +1,11 @@
 // NeverBounce adapter against the NeverBounce simulator over real HTTP (port 0). NeverBounce answers
 // every application error as HTTP 200 with `status` ≠ success, so these tests check that no such answer
 // is ever taken for a verification, and the simulator's billing counter proves what was (not) paid.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createNeverbounceSim } from '../../sandbox/vendors/neverbounce.ts';
 import type { NeverbounceSim, NeverbounceSimOptions } from '../../sandbox/vendors/neverbounce.ts';
-import type { RunningServer } from '../../sandbox/vendors/common.ts';
-import { generateContacts, personByName } from '../../sandbox/world.ts';
 import type { WorldPerson } from '../../sandbox/world.ts';
+import { closeAfterEach, lookupOf, scripted, sleep, withMailbox as nthWithMailbox, worldPeople } from '../helpers/vendor-fixtures.ts';
 import {
   QUOTA_COOLDOWN_MS,
   THROTTLE_BACKOFF_MS,
@@ -25,37 +22,22 @@ const BAD_KEY = 'nb-test-key-bad9';
 
 const QUIET: NeverbounceSimOptions = { validKeys: [KEY, OTHER_KEY], latencyMs: [0, 0] };
 
-let running: RunningServer[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((s) => s.close()));
-  running = [];
-});
+const closeAfterTest = closeAfterEach();
 
 async function start(opts: Partial<NeverbounceSimOptions> = {}): Promise<{ sim: NeverbounceSim; ctx: CallContext; url: string }> {
   const sim = createNeverbounceSim({ ...QUIET, ...opts });
   const server = await sim.start(0);
-  running.push(server);
+  closeAfterTest(server);
   return { sim, url: server.url, ctx: { apiKey: KEY, baseUrl: `${server.url}/v4`, timeoutMs: 2_000 } };
 }
 
-const PEOPLE: WorldPerson[] = generateContacts(400, 40)
-  .map((c) => personByName(c.firstName, c.lastName, c.domain))
-  .filter((p): p is WorldPerson => p !== null);
-const withMailbox = (m: WorldPerson['mailbox'], i = 0): WorldPerson => {
-  const p = PEOPLE.filter((x) => x.mailbox === m)[i];
-  if (!p) throw new Error(`need a world person with mailbox ${m} (#${i})`);
-  return p;
-};
+const PEOPLE: WorldPerson[] = worldPeople(400, 40);
+const withMailbox = (m: WorldPerson['mailbox'], i = 0): WorldPerson => nthWithMailbox(PEOPLE, m, i);
 const valid = (i: number) => withMailbox('valid', i);
 
-function lookup(email: string): Lookup {
-  const l = neverbounceAdapter.operations['single_check']?.lookup({ email });
-  if (!l) throw new Error(`no lookup for ${email}`);
-  return l;
-}
+const lookup = (email: string): Lookup => lookupOf(neverbounceAdapter, 'single_check', { email });
 const call = (email: string, ctx: CallContext, adapter: VendorAdapter = neverbounceAdapter): Promise<VendorResult> =>
   adapter.call('single_check', lookup(email), ctx);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('neverbounce adapter: declarations and lookups', () => {
   it('declares single_check with its group, price, conservative billing and windows; no bulk', () => {
@@ -81,28 +63,20 @@ describe('neverbounce adapter: declarations and lookups', () => {
 
 describe('neverbounce simulator + adapter over HTTP', () => {
   it('POSTs the key in a JSON body, never in the URL', async () => {
-    const seen: { method: string; url: string; body: string }[] = [];
-    const server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        seen.push({ method: req.method ?? '', url: req.url ?? '', body });
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: 'success', result: 'valid', flags: [], suggested_correction: '', execution_time: 3 }));
-      });
+    const server = await scripted({
+      basePath: '/v4/',
+      fallback: { status: 200, body: JSON.stringify({ status: 'success', result: 'valid', flags: [], suggested_correction: '', execution_time: 3 }) },
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
-      const port = (server.address() as AddressInfo).port;
-      const ctx: CallContext = { apiKey: KEY, baseUrl: `http://127.0.0.1:${port}/v4/`, timeoutMs: 2_000 };
+      const ctx: CallContext = { apiKey: KEY, baseUrl: server.url, timeoutMs: 2_000 };
       expect((await call(valid(0).email, ctx)).outcome).toBe('hit');
       await neverbounceAdapter.testConnection(ctx);
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
     }
-    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /v4/single/check', 'POST /v4/account/info']);
-    expect(JSON.parse(seen[0]?.body ?? '{}')).toEqual({ key: KEY, email: valid(0).email });
-    for (const s of seen) expect(s.url).not.toContain(KEY);
+    expect(server.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /v4/single/check', 'POST /v4/account/info']);
+    expect(JSON.parse(server.seen[0]?.body ?? '{}')).toEqual({ key: KEY, email: valid(0).email });
+    for (const s of server.seen) expect(s.url).not.toContain(KEY);
   });
 
   it('auth failure is a 200 auth_failure: auth_failed, not billed, and the echoed key is scrubbed', async () => {
@@ -252,18 +226,17 @@ describe('neverbounce simulator + adapter over HTTP', () => {
     expect(sim.state.billing.snapshot().billedCalls).toBe(0);
 
     let stubStatus = 'bad_referrer';
-    const stub = http.createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: stubStatus, message: 'nope', execution_time: 1 }));
+    const stub = await scripted({
+      basePath: '/v4',
+      fallback: () => ({ status: 200, body: JSON.stringify({ status: stubStatus, message: 'nope', execution_time: 1 }) }),
     });
-    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
     try {
-      const base = `http://127.0.0.1:${(stub.address() as AddressInfo).port}/v4`;
+      const base = stub.url;
       expect(await neverbounceAdapter.testConnection({ ...ctx, baseUrl: base })).toMatchObject({ ok: false, status: 'forbidden' });
       stubStatus = 'throttle_triggered';
       expect(await neverbounceAdapter.testConnection({ ...ctx, baseUrl: base })).toMatchObject({ ok: false, status: 'rate_limited' });
     } finally {
-      await new Promise<void>((r) => stub.close(() => r()));
+      await stub.close();
     }
   });
 

@@ -24,8 +24,8 @@ import {
   pdlPerson,
   personEnrichResponse,
 } from '../../server/vendors/pdl/schemas.ts';
-import { CANONICAL_FIELDS } from '../../server/vendors/types.ts';
 import type { PartialProfile } from '../../server/vendors/types.ts';
+import { expectWellFormed as expectCanonicalProfile, extraKeysOf, withExtraKeys } from '../helpers/vendor-fixtures.ts';
 
 const RUNS = 400;
 
@@ -42,11 +42,11 @@ const leaf = fc.oneof(
   fc.double(),
 );
 const json = fc.oneof(leaf, fc.jsonValue({ maxDepth: 2 }));
-const extraKeys = fc.dictionary(fc.string({ maxLength: 12 }), json, { maxKeys: 4 });
+const extraKeys = extraKeysOf(json, 4);
 const list = (item: fc.Arbitrary<unknown>) => fc.oneof(fc.array(item, { maxLength: 4 }), json);
 
-const personShape = fc
-  .record(
+const personShape = withExtraKeys(
+  fc.record(
     {
       id: json,
       full_name: json,
@@ -73,11 +73,12 @@ const personShape = fc
       experience: json,
     },
     { requiredKeys: [] },
-  )
-  .chain((p) => extraKeys.map((x) => ({ ...x, ...p })));
+  ),
+  extraKeys,
+);
 
-const companyShape = fc
-  .record(
+const companyShape = withExtraKeys(
+  fc.record(
     {
       id: json,
       name: json,
@@ -94,8 +95,9 @@ const companyShape = fc
       status: json,
     },
     { requiredKeys: [] },
-  )
-  .chain((o) => extraKeys.map((x) => ({ ...x, ...o })));
+  ),
+  extraKeys,
+);
 
 /** The same object with its keys in reverse order. */
 const reversed = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).reverse());
@@ -103,13 +105,7 @@ const reversed = (o: Record<string, unknown>) => Object.fromEntries(Object.entri
 const SENIORITIES = ['c_suite', 'owner', 'partner', 'vp', 'director', 'manager', 'senior', 'entry'];
 
 function expectWellFormed(profile: PartialProfile): void {
-  for (const [field, v] of Object.entries(profile)) {
-    expect(CANONICAL_FIELDS).toContain(field);
-    expect(typeof v?.value).toBe('string');
-    expect(v!.value.trim()).not.toBe('');
-    expect(v!.confidence).toBeGreaterThanOrEqual(0);
-    expect(v!.confidence).toBeLessThanOrEqual(1);
-  }
+  expectCanonicalProfile(profile);
   if (profile.linkedin_url) expect(profile.linkedin_url.value).toMatch(/^https:\/\/www\.linkedin\.com\/in\/./);
   if (profile.company_linkedin_url) expect(profile.company_linkedin_url.value).toMatch(/^https:\/\/www\.linkedin\.com\/company\/./);
   if (profile.phone) expect(profile.phone.value).toMatch(/^\+?\d{7,15}$/);

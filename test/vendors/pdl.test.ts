@@ -1,8 +1,6 @@
 // People Data Labs adapter against the PDL simulator, over real HTTP (both on 127.0.0.1, port 0): every
 // outcome the engine must tell apart, and the simulator's billing counter as the proof of what was
 // (not) paid.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   nextBoundary,
@@ -16,9 +14,10 @@ import {
 import type { CallContext, ContactFacts, Lookup, VendorResult } from '../../server/vendors/types.ts';
 import { createPdlSim, pdlCompanyLikelihood, pdlHasMobile, pdlHasWorkEmail, pdlLikelihood, pdlSizeRange, pdlRevenueRange } from '../../sandbox/vendors/pdl.ts';
 import type { PdlSim, PdlSimOptions } from '../../sandbox/vendors/pdl.ts';
-import type { RunningServer } from '../../sandbox/vendors/common.ts';
-import { companyFor, generateContacts, personByName, vendorKnows } from '../../sandbox/world.ts';
+import { companyFor, vendorKnows } from '../../sandbox/world.ts';
 import type { WorldPerson } from '../../sandbox/world.ts';
+import { checkAndCloseAfterAll, closedPort, Pool, scripted, simStarter, sleep, syntheticDomains, worldContacts } from '../helpers/vendor-fixtures.ts';
+import type { Scripted, SimRun } from '../helpers/vendor-fixtures.ts';
 
 const KEY = 'pdl-test-key-0001';
 const EXHAUSTED_KEY = 'pdl-test-key-0002';
@@ -31,7 +30,6 @@ const MIN_LIKELIHOOD = 6;
 
 const personEnrich = pdlAdapter.operations.person_enrich!;
 const companyEnrich = pdlAdapter.operations.company_enrich!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
 // A pool of world contacts, each used by at most one test, so no lookup is ever sent twice by
@@ -47,32 +45,20 @@ interface Candidate {
   hit: boolean;
 }
 
-const candidates: Candidate[] = generateContacts(1_500, 150, 'pdl-test').map((c) => {
-  const person = personByName(c.firstName, c.lastName, c.domain)!;
-  const facts: ContactFacts = c.email ? { email: c.email } : { first_name: c.firstName, last_name: c.lastName, domain: c.domain };
-  const known = vendorKnows('pdl', person.email, COVERAGE);
-  return { person, facts, lookup: personEnrich.lookup(facts)!, known, hit: known && pdlLikelihood(person.email) >= MIN_LIKELIHOOD };
-});
-const used = new Set<string>();
-
-function take(pred: (c: Candidate) => boolean): Candidate {
-  const c = candidates.find((x) => !used.has(x.lookup.key) && pred(x));
-  if (!c) throw new Error('candidate pool exhausted');
-  used.add(c.lookup.key);
-  return c;
-}
-const takeHit = (pred: (c: Candidate) => boolean = () => true) => take((c) => c.hit && pred(c));
-const takeMiss = () => take((c) => !c.known);
+const candidates = new Pool<Candidate>(
+  worldContacts(1_500, 150, 'pdl-test').map(({ person, facts }) => {
+    const known = vendorKnows('pdl', person.email, COVERAGE);
+    return { person, facts, lookup: personEnrich.lookup(facts)!, known, hit: known && pdlLikelihood(person.email) >= MIN_LIKELIHOOD };
+  }),
+  (c) => c.lookup.key,
+);
+const takeHit = (pred: (c: Candidate) => boolean = () => true) => candidates.take((c) => c.hit && pred(c));
+const takeMiss = () => candidates.take((c) => !c.known);
 /** PDL knows the person, but only below the adapter's min_likelihood. */
-const takeWeak = () => take((c) => c.known && !c.hit);
+const takeWeak = () => candidates.take((c) => c.known && !c.hit);
 
-const domains = Array.from({ length: 400 }, (_, i) => `pdl-org-${i}.example`);
-function takeDomain(known: boolean): string {
-  const d = domains.find((x) => !used.has(x) && vendorKnows('pdl', `company:${x}`, COMPANY_COVERAGE) === known);
-  if (!d) throw new Error('domain pool exhausted');
-  used.add(d);
-  return d;
-}
+const domains = new Pool(syntheticDomains('pdl-org', 400), (d) => d, 'domain');
+const takeDomain = (known: boolean): string => domains.take((x) => vendorKnows('pdl', `company:${x}`, COMPANY_COVERAGE) === known);
 const companyLookup = (d: string) => companyEnrich.lookup({ domain: d })!;
 
 /** World seniority → the canonical seniority PDL's job levels map back to. */
@@ -83,29 +69,21 @@ const SENIORITY: Record<string, string> = {
 
 // ---------------------------------------------------------------------------------------------
 
-interface Running {
-  sim: PdlSim;
-  server: RunningServer;
-  ctx: CallContext;
-}
+type Running = SimRun<PdlSim>;
 
-const running: Running[] = [];
-
-async function startSim(opts: Partial<PdlSimOptions> = {}, timeoutMs = 3_000): Promise<Running> {
-  const sim = createPdlSim({
-    validKeys: [KEY, EXHAUSTED_KEY, FREE_KEY],
-    exhaustedKeys: [EXHAUSTED_KEY],
-    freePlanKeys: [FREE_KEY],
-    latencyMs: [0, 2],
-    coverage: COVERAGE,
-    companyCoverage: COMPANY_COVERAGE,
-    ...opts,
-  });
-  const server = await sim.start(0);
-  const r = { sim, server, ctx: { apiKey: KEY, baseUrl: `${server.url}/v5`, timeoutMs } };
-  running.push(r);
-  return r;
-}
+const { running, start: startSim } = simStarter(
+  (opts: Partial<PdlSimOptions>) =>
+    createPdlSim({
+      validKeys: [KEY, EXHAUSTED_KEY, FREE_KEY],
+      exhaustedKeys: [EXHAUSTED_KEY],
+      freePlanKeys: [FREE_KEY],
+      latencyMs: [0, 2],
+      coverage: COVERAGE,
+      companyCoverage: COMPANY_COVERAGE,
+      ...opts,
+    }),
+  (server) => ({ apiKey: KEY, baseUrl: `${server.url}/v5` }),
+);
 
 const billedLookups = (r: Running, from = 0) => r.sim.state.billing.events.slice(from).map((e) => e.lookup);
 
@@ -123,12 +101,9 @@ const rawPost = (r: Running, path: string, body: unknown, key = KEY) =>
     body: JSON.stringify(body),
   });
 
-afterAll(async () => {
-  for (const r of running) {
-    // The point of the exercise: nothing was ever billed twice.
-    expect(r.sim.state.billing.snapshot().duplicates).toEqual([]);
-    await r.server.close();
-  }
+checkAndCloseAfterAll(running, (r) => {
+  // The point of the exercise: nothing was ever billed twice.
+  expect(r.sim.state.billing.snapshot().duplicates).toEqual([]);
 });
 
 describe('pdl adapter lookups', () => {
@@ -444,10 +419,7 @@ describe('pdl adapter over HTTP', () => {
   });
 
   it('testConnection: an unreachable host is `unreachable`', async () => {
-    const closed = http.createServer();
-    await new Promise<void>((ok) => closed.listen(0, '127.0.0.1', ok));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((ok) => closed.close(() => ok()));
+    const port = await closedPort();
     const down = await pdlAdapter.testConnection({ ...r.ctx, baseUrl: `http://127.0.0.1:${port}/v5` });
     expect(down).toMatchObject({ ok: false, status: 'unreachable', httpStatus: 0, checked: 'GET /person/enrich' });
   });
@@ -556,30 +528,6 @@ describe('pdl header parsing', () => {
 // ---------------------------------------------------------------------------------------------
 // Answers the simulator does not give: a scripted stand-in server that also records what was sent.
 
-interface Scripted {
-  url: string;
-  seen: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[];
-  next: { status: number; body: string; headers?: Record<string, string> }[];
-  close(): Promise<void>;
-}
-
-async function scripted(): Promise<Scripted> {
-  const s: Omit<Scripted, 'url' | 'close'> = { seen: [], next: [] };
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      s.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      const n = s.next.shift() ?? { status: 404, body: '{"status":404,"error":{"type":"not_found","message":"none"}}' };
-      res.writeHead(n.status, { 'content-type': 'application/json', ...n.headers });
-      res.end(n.body);
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const port = (server.address() as AddressInfo).port;
-  return { ...s, url: `http://127.0.0.1:${port}/v5`, close: () => new Promise<void>((ok) => server.close(() => ok())) };
-}
-
 describe('pdl adapter error mapping and pairing (scripted answers)', () => {
   let s: Scripted;
   let ctx: CallContext;
@@ -596,7 +544,7 @@ describe('pdl adapter error mapping and pairing (scripted answers)', () => {
     ...extra,
   });
   beforeAll(async () => {
-    s = await scripted();
+    s = await scripted({ basePath: '/v5', fallback: { status: 404, body: '{"status":404,"error":{"type":"not_found","message":"none"}}' } });
     ctx = { apiKey: KEY, baseUrl: s.url, timeoutMs: 2_000 };
   });
   afterAll(() => s.close());

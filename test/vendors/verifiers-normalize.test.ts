@@ -11,20 +11,12 @@ import { interpretNeverbounceCheck, neverbounceAdapter } from '../../server/vend
 import { neverbounceEmailStatus, normalizeNeverbounceCheck } from '../../server/vendors/neverbounce/normalize.ts';
 import { nbSingleCheck } from '../../server/vendors/neverbounce/schemas.ts';
 import type { VendorResult } from '../../server/vendors/types.ts';
+import { anyJson, EMAIL_STATUSES as STATUSES, extraKeysOf, field, looseWith, OUTCOMES } from '../helpers/vendor-fixtures.ts';
 
 const RUNS = { numRuns: 300 };
 const NOW = 1_700_000_000_000;
-const OUTCOMES = ['hit', 'miss', 'rate_limited', 'quota_exhausted', 'auth_failed', 'transient', 'invalid_input'];
-const STATUSES = ['valid', 'risky', 'invalid', 'unknown', 'do_not_use'];
-
-const anyJson = fc.jsonValue({ maxDepth: 2 });
 const text = fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 30 }), fc.constantFrom('', '  ', '\n'));
-/** A field: usually of the expected kind, sometimes null or any other JSON value. */
-const field = <T>(arb: fc.Arbitrary<T>) =>
-  fc.oneof({ weight: 4, arbitrary: arb as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: anyJson });
-const extras = fc.dictionary(fc.string({ maxLength: 12 }), anyJson, { maxKeys: 4 });
-const loose = (model: Record<string, fc.Arbitrary<unknown>>) =>
-  fc.tuple(extras, fc.record(model, { requiredKeys: [] })).map(([extra, known]) => ({ ...extra, ...known }));
+const loose = looseWith(extraKeysOf(anyJson, 4));
 /** JSON over the wire: what the adapter sees after a round trip. */
 const wire = <T>(arb: fc.Arbitrary<T>) => arb.map((v) => JSON.parse(JSON.stringify(v)) as unknown);
 

@@ -1,13 +1,10 @@
 // ZeroBounce adapter against the ZeroBounce simulator over real HTTP (port 0, two hosts): every outcome
 // the engine must tell apart, and the simulator's billing counter as the proof of what was (not) paid.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createZerobounceSim } from '../../sandbox/vendors/zerobounce.ts';
 import type { ZerobounceSim, ZerobounceSimOptions } from '../../sandbox/vendors/zerobounce.ts';
-import type { RunningServer } from '../../sandbox/vendors/common.ts';
-import { generateContacts, personByName } from '../../sandbox/world.ts';
 import type { WorldPerson } from '../../sandbox/world.ts';
+import { closeAfterEach, closedPort, lookupOf, scripted, sleep, withMailbox as nthWithMailbox, worldPeople } from '../helpers/vendor-fixtures.ts';
 import {
   BATCH_BLOCK_MS,
   QUOTA_COOLDOWN_MS,
@@ -24,16 +21,12 @@ const BAD_KEY = 'zb-test-key-bad9';
 
 const QUIET: ZerobounceSimOptions = { validKeys: [KEY, OTHER_KEY], latencyMs: [0, 0] };
 
-let running: RunningServer[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((s) => s.close()));
-  running = [];
-});
+const closeAfterTest = closeAfterEach();
 
 async function start(opts: Partial<ZerobounceSimOptions> = {}): Promise<{ sim: ZerobounceSim; ctx: CallContext; apiUrl: string; bulkUrl: string }> {
   const sim = createZerobounceSim({ ...QUIET, ...opts });
   const server = await sim.start(0, 0);
-  running.push(server);
+  closeAfterTest(server);
   return {
     sim,
     apiUrl: server.apiUrl,
@@ -42,23 +35,12 @@ async function start(opts: Partial<ZerobounceSimOptions> = {}): Promise<{ sim: Z
   };
 }
 
-const PEOPLE: WorldPerson[] = generateContacts(400, 40)
-  .map((c) => personByName(c.firstName, c.lastName, c.domain))
-  .filter((p): p is WorldPerson => p !== null);
-const withMailbox = (m: WorldPerson['mailbox'], i = 0): WorldPerson => {
-  const p = PEOPLE.filter((x) => x.mailbox === m)[i];
-  if (!p) throw new Error(`need a world person with mailbox ${m} (#${i})`);
-  return p;
-};
+const PEOPLE: WorldPerson[] = worldPeople(400, 40);
+const withMailbox = (m: WorldPerson['mailbox'], i = 0): WorldPerson => nthWithMailbox(PEOPLE, m, i);
 const valid = (i: number) => withMailbox('valid', i);
 
-function lookup(email: string): Lookup {
-  const l = zerobounceAdapter.operations['validate']?.lookup({ email });
-  if (!l) throw new Error(`no lookup for ${email}`);
-  return l;
-}
+const lookup = (email: string): Lookup => lookupOf(zerobounceAdapter, 'validate', { email });
 const call = (email: string, ctx: CallContext): Promise<VendorResult> => zerobounceAdapter.call('validate', lookup(email), ctx);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const billedCount = (rs: VendorResult[]) => rs.filter((r) => r.billed).length;
 
 describe('zerobounce adapter: declarations and lookups', () => {
@@ -113,20 +95,18 @@ describe('zerobounce simulator + adapter over HTTP', () => {
 
   it('scrubs the key from every message, raw and URL-encoded', async () => {
     const key = 'zb-test key/0001';
-    const server = http.createServer((req, res) => {
-      res.writeHead(400, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: `Invalid email for request ${req.url}` }));
+    const server = await scripted({
+      basePath: '/v2',
+      fallback: (req) => ({ status: 400, body: JSON.stringify({ error: `Invalid email for request ${req.url}` }) }),
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
-      const port = (server.address() as AddressInfo).port;
-      const r = await call(valid(0).email, { apiKey: key, baseUrl: `http://127.0.0.1:${port}/v2`, timeoutMs: 2_000 });
+      const r = await call(valid(0).email, { apiKey: key, baseUrl: server.url, timeoutMs: 2_000 });
       expect(r.outcome).toBe('invalid_input');
       expect(r.message).toContain('api_key=[key]');
       expect(r.message).not.toContain(encodeURIComponent(key));
       expect(r.message).not.toContain(key);
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
     }
   });
 
@@ -365,10 +345,7 @@ describe('zerobounce simulator + adapter over HTTP', () => {
     expect(bad.message).not.toContain(BAD_KEY);
     expect(sim.state.billing.snapshot().billedCalls).toBe(0);
 
-    const closed = http.createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
+    const port = await closedPort();
     const down = await zerobounceAdapter.testConnection({ ...ctx, baseUrl: `http://127.0.0.1:${port}/v2` });
     expect(down).toMatchObject({ ok: false, status: 'unreachable', httpStatus: 0 });
   });

@@ -12,10 +12,15 @@
 // - `GET /auth/health` is free; it answers `{"healthy": true, "is_logged_in": true}` for a good key,
 //   and, as reported, 200 with `is_logged_in: false` for a bad one (some reports say 401: both handled).
 import type { z } from 'zod';
+import { answerSendable, sameForAll, sendInChunks } from '../bulk.ts';
 import { driftIfAny } from '../drift.ts';
+import { DAY, HOUR, MINUTE, nextBoundary } from '../clock.ts';
 import { failureResult, unexpectedStatus, vendorFetch } from '../http.ts';
 import type { VendorHttpResponse } from '../http.ts';
-import { nameKey, normalizeDomain, normalizeEmail, normalizeLinkedinUrl, normalizeName } from '../normalize.ts';
+import { domainLookup, emailLookup, hasParams, nameAtCompany, nameCompanyKey, nameDomainKey, personLinkedin } from '../lookups.ts';
+import { normalizeDomain, normalizeEmail, normalizeLinkedinUrl, normalizeName } from '../normalize.ts';
+import { noInput, unknownOperation as noSuchOperation, unreadableAnswer } from '../results.ts';
+import { vendorWords, zodProblem } from '../text.ts';
 import type {
   BillingRule,
   CallContext,
@@ -49,10 +54,6 @@ export const APOLLO_BASE_URL = 'https://api.apollo.io/api/v1';
 
 /** The largest `details` array `people/bulk_match` (and `domains` array `organizations/bulk_enrich`) accepts. */
 export const APOLLO_BULK_MAX = 10;
-
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
 
 /**
  * Default rate windows, per endpoint and key. Apollo's limits depend on the plan: its docs show the
@@ -94,37 +95,16 @@ const BILLING: BillingRule = { chargesOnMiss: false, repeatLookupsFree: false };
 // Lookups: the key is canonical (same spelling → same key) and says exactly what is sent.
 
 function peopleLookup(facts: ContactFacts): Lookup | null {
-  const email = normalizeEmail(facts.email);
-  if (email) return { key: `email:${email}`, params: { email } };
-  const first = normalizeName(facts.first_name);
-  const last = normalizeName(facts.last_name);
-  if (first && last) {
-    const domain = normalizeDomain(facts.domain);
-    if (domain) {
-      return {
-        key: `name:${nameKey(first)}|${nameKey(last)}|${domain}`,
-        params: { first_name: first, last_name: last, domain },
-      };
-    }
-    const company = normalizeName(facts.company_name);
-    if (company) {
-      return {
-        key: `name:${nameKey(first)}|${nameKey(last)}|company:${nameKey(company)}`,
-        params: { first_name: first, last_name: last, organization_name: company },
-      };
-    }
-  }
-  const linkedin = normalizeLinkedinUrl(facts.linkedin_url);
-  if (linkedin && linkedin.startsWith('https://www.linkedin.com/in/')) {
-    return { key: `linkedin:${linkedin}`, params: { linkedin_url: linkedin } };
-  }
-  return null;
+  const byEmail = emailLookup(facts);
+  if (byEmail) return byEmail;
+  const n = nameAtCompany(facts);
+  if (n?.domain !== undefined) return { key: n.key, params: { first_name: n.first, last_name: n.last, domain: n.domain } };
+  if (n) return { key: n.key, params: { first_name: n.first, last_name: n.last, organization_name: n.company } };
+  const linkedin = personLinkedin(facts);
+  return linkedin ? { key: `linkedin:${linkedin}`, params: { linkedin_url: linkedin } } : null;
 }
 
-function organizationLookup(facts: ContactFacts): Lookup | null {
-  const domain = normalizeDomain(facts.domain);
-  return domain ? { key: `domain:${domain}`, params: { domain } } : null;
-}
+const organizationLookup = (facts: ContactFacts): Lookup | null => domainLookup(facts);
 
 const operations: Record<string, OperationSpec> = {
   people_match: {
@@ -152,10 +132,7 @@ const operations: Record<string, OperationSpec> = {
 // ---------------------------------------------------------------------------------------------
 // Error mapping
 
-/** The start of the next clock-aligned window of `windowMs` after `now` (a day → next UTC midnight). */
-export function nextBoundary(now: number, windowMs: number): number {
-  return (Math.floor(now / windowMs) + 1) * windowMs;
-}
+export { nextBoundary };
 
 /** "minute" | "hour" | "24 hours" | "day" in a 429 message → that window's length. */
 function windowNamedIn(message: string): number | undefined {
@@ -233,8 +210,7 @@ function errorText(res: VendorHttpResponse, apiKey: string): string {
     if (code && !s.includes(code)) s = s ? `${s} (${code})` : code;
   }
   if (!s) s = res.text;
-  if (apiKey) s = s.split(apiKey).join('***');
-  return s.replace(/\s+/g, ' ').trim().slice(0, 200);
+  return vendorWords(s, apiKey);
 }
 
 const CREDITS_RE = /credit|insufficient|exhausted|quota|upgrade your plan to (?:get|buy) more/i;
@@ -302,19 +278,7 @@ function personResult(person: ApolloPerson | null | undefined, status: number): 
   return { outcome: 'hit', httpStatus: status, billed: true, profile: normalizeApolloPerson(person) };
 }
 
-function unreadable(status: number, what: string): VendorResult {
-  return {
-    outcome: 'miss',
-    httpStatus: status,
-    billed: true,
-    message: `unreadable 200 answer from Apollo (${what}); counted as billed, not retried`,
-  };
-}
-
-function zodProblem(err: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
-  const i = err.issues[0];
-  return i ? `${i.path.map(String).join('.') || 'body'}: ${i.message}` : 'invalid body';
-}
+const unreadable = (status: number, what: string): VendorResult => unreadableAnswer('Apollo', status, what);
 
 // ---------------------------------------------------------------------------------------------
 // Calls
@@ -376,17 +340,14 @@ function identities(p: ApolloPerson): Set<string> {
   const org = p.organization;
   if (first && last) {
     const domain = normalizeDomain(org?.primary_domain) ?? normalizeDomain(org?.website_url);
-    if (domain) ids.add(`name:${nameKey(first)}|${nameKey(last)}|${domain}`);
+    if (domain) ids.add(nameDomainKey(first, last, domain));
     const company = normalizeName(org?.name);
-    if (company) ids.add(`name:${nameKey(first)}|${nameKey(last)}|company:${nameKey(company)}`);
+    if (company) ids.add(nameCompanyKey(first, last, company));
   }
   const linkedin = normalizeLinkedinUrl(p.linkedin_url);
   if (linkedin) ids.add(`linkedin:${linkedin}`);
   return ids;
 }
-
-/** One non-200 or unreadable bulk answer, copied to every lookup of the chunk. */
-const same = (lookups: Lookup[], r: VendorResult): VendorResult[] => lookups.map(() => ({ ...r }));
 
 /** One bulk_match request of ≤ APOLLO_BULK_MAX lookups; results in the order of `lookups`. */
 async function bulkMatchChunk(lookups: Lookup[], ctx: CallContext): Promise<VendorResult[]> {
@@ -397,10 +358,10 @@ async function bulkMatchChunk(lookups: Lookup[], ctx: CallContext): Promise<Vend
     ctx.signal,
   );
   if (res.kind !== 'response') return lookups.map(() => failureResult(res));
-  if (res.status !== 200) return same(lookups, mapError(res, ctx.apiKey));
+  if (res.status !== 200) return sameForAll(lookups.length, mapError(res, ctx.apiKey));
   const signals = { ...quotaOf(res), ...driftOf(bulkMatchResponse, res) };
   const parsed = bulkMatchResponse.safeParse(res.json);
-  if (!parsed.success) return same(lookups, { ...unreadable(res.status, zodProblem(parsed.error)), ...signals });
+  if (!parsed.success) return sameForAll(lookups.length, { ...unreadable(res.status, zodProblem(parsed.error)), ...signals });
   const matches = parsed.data.matches;
   if (matches.length === lookups.length) {
     return matches.map((m) => ({
@@ -444,10 +405,10 @@ async function bulkEnrichChunk(lookups: Lookup[], ctx: CallContext): Promise<Ven
     ctx.signal,
   );
   if (res.kind !== 'response') return lookups.map(() => failureResult(res));
-  if (res.status !== 200) return same(lookups, mapError(res, ctx.apiKey));
+  if (res.status !== 200) return sameForAll(lookups.length, mapError(res, ctx.apiKey));
   const signals = { ...quotaOf(res), ...driftOf(bulkEnrichResponse, res) };
   const parsed = bulkEnrichResponse.safeParse(res.json);
-  if (!parsed.success) return same(lookups, { ...unreadable(res.status, zodProblem(parsed.error)), ...signals });
+  if (!parsed.success) return sameForAll(lookups.length, { ...unreadable(res.status, zodProblem(parsed.error)), ...signals });
 
   const wanted = new Set(domains);
   const byDomain = new Map<string, ApolloOrganization>();
@@ -493,43 +454,7 @@ async function bulkEnrichChunk(lookups: Lookup[], ctx: CallContext): Promise<Ven
   });
 }
 
-/** Outcomes after which the next chunks would fail the same way: do not send them. */
-const STOPPING: ReadonlySet<VendorResult['outcome']> = new Set(['rate_limited', 'quota_exhausted', 'auth_failed']);
-
-/** Sends `lookups` in chunks of ≤ APOLLO_BULK_MAX, one after another; results in order. */
-async function inChunks(
-  lookups: Lookup[],
-  ctx: CallContext,
-  send: (chunk: Lookup[], ctx: CallContext) => Promise<VendorResult[]>,
-): Promise<VendorResult[]> {
-  const out: VendorResult[] = [];
-  let stop: VendorResult | undefined;
-  for (let i = 0; i < lookups.length; i += APOLLO_BULK_MAX) {
-    const chunk = lookups.slice(i, i + APOLLO_BULK_MAX);
-    if (stop) {
-      const r: VendorResult = { ...stop, message: `not sent: an earlier chunk got ${stop.outcome}; ${stop.message ?? ''}`.trim() };
-      out.push(...same(chunk, r));
-      continue;
-    }
-    if (ctx.signal?.aborted) {
-      out.push(...chunk.map(() => failureResult({ kind: 'network', message: 'aborted before sending' })));
-      continue;
-    }
-    const results = await send(chunk, ctx);
-    out.push(...results);
-    const first = results[0];
-    if (first && STOPPING.has(first.outcome)) stop = first;
-  }
-  return out;
-}
-
-function unknownOperation(operationId: string): VendorResult {
-  return { outcome: 'invalid_input', httpStatus: 0, billed: false, message: `apollo has no operation "${operationId}"` };
-}
-
-function noInput(): VendorResult {
-  return { outcome: 'invalid_input', httpStatus: 0, billed: false, message: 'lookup has no parameters' };
-}
+const unknownOperation = (operationId: string): VendorResult => noSuchOperation('apollo', operationId);
 
 // ---------------------------------------------------------------------------------------------
 // Connection test: GET /auth/health (free, no credits, not one of the enrichment windows).
@@ -582,7 +507,7 @@ export const apolloAdapter: VendorAdapter = {
   displayName: 'Apollo',
   operations,
   async call(operationId: string, lookup: Lookup, ctx: CallContext): Promise<VendorResult> {
-    if (Object.keys(lookup.params).length === 0) return noInput();
+    if (!hasParams(lookup)) return noInput();
     if (operationId === 'people_match') return peopleMatch(lookup, ctx);
     if (operationId === 'organization_enrich') return organizationEnrich(lookup, ctx);
     return unknownOperation(operationId);
@@ -590,24 +515,15 @@ export const apolloAdapter: VendorAdapter = {
   async callBatch(operationId: string, lookups: Lookup[], ctx: CallContext): Promise<VendorResult[]> {
     const plan =
       operationId === 'people_match'
-        ? { send: bulkMatchChunk, sendable: (l: Lookup) => Object.keys(l.params).length > 0 }
+        ? { send: bulkMatchChunk, sendable: hasParams }
         : operationId === 'organization_enrich'
           ? { send: bulkEnrichChunk, sendable: (l: Lookup) => lookupDomain(l) !== undefined }
           : undefined;
     if (!plan) return lookups.map(() => unknownOperation(operationId));
     // Lookups that cannot be sent are answered locally; the rest go out in chunks of ≤10.
-    const sendable = lookups.map((l, i) => ({ l, i })).filter((x) => plan.sendable(x.l));
-    const results: VendorResult[] = lookups.map(() => noInput());
-    const answered = await inChunks(
-      sendable.map((x) => x.l),
-      ctx,
-      plan.send,
+    return answerSendable(lookups, plan.sendable, noInput, (sendable) =>
+      sendInChunks(sendable, APOLLO_BULK_MAX, ctx, (chunk) => plan.send(chunk, ctx)),
     );
-    sendable.forEach((x, j) => {
-      const r = answered[j];
-      if (r) results[x.i] = r;
-    });
-    return results;
   },
   testConnection,
 };

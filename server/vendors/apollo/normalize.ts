@@ -2,14 +2,9 @@
 // never throws on anything the schemas admit, every value is a non-empty string and every
 // confidence is in [0, 1]. Apollo sends no confidence on hits, so confidences are fixed per field
 // family, except the e-mail whose confidence follows `email_status`.
-import {
-  canonicalEmailStatus,
-  normalizeDomain,
-  normalizeEmail,
-  normalizeLinkedinUrl,
-  normalizeName,
-} from '../normalize.ts';
-import type { CanonicalField, EmailStatus, PartialProfile } from '../types.ts';
+import { canonicalEmailStatus, linkedinOf, normalizeDomain, normalizeEmail, normalizeName, text, wholeNumber } from '../normalize.ts';
+import { ProfileBuilder } from '../profile.ts';
+import type { EmailStatus, PartialProfile } from '../types.ts';
 import type { ApolloOrganization, ApolloPerson } from './schemas.ts';
 
 /** Person fields other than the e-mail (title, seniority, LinkedIn, location, names). */
@@ -31,42 +26,6 @@ const CATCHALL_CONFIDENCE = 0.7;
 const NO_EMAIL_STATUSES = new Set(['unavailable', 'bounced']);
 
 const MAX_TECH = 100;
-
-/** Free text (title, company name, industry…): NFKC, single-spaced, trimmed, bounded. */
-function text(raw: unknown, max = 200): string | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const s = raw.normalize('NFKC').replace(/\s+/g, ' ').trim();
-  if (!s) return undefined;
-  return s.slice(0, max).trim() || undefined;
-}
-
-/** A non-negative whole number from a number or a numeric string ("1,200"); undefined otherwise. */
-function wholeNumber(raw: unknown): string | undefined {
-  let n: number;
-  if (typeof raw === 'number') n = raw;
-  else if (typeof raw === 'string' && /^\s*\d[\d,_ ]*(\.\d+)?\s*$/.test(raw)) n = Number(raw.replace(/[,_ ]/g, ''));
-  else return undefined;
-  if (!Number.isFinite(n) || n <= 0 || n > Number.MAX_SAFE_INTEGER) return undefined;
-  return String(Math.round(n));
-}
-
-const clamp01 = (n: number) => (Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : 0);
-
-class ProfileBuilder {
-  readonly profile: PartialProfile = {};
-
-  set(field: CanonicalField, value: string | undefined, confidence: number): void {
-    if (value === undefined || value.trim() === '') return;
-    this.profile[field] = { value, confidence: clamp01(confidence) };
-  }
-}
-
-function linkedinOf(raw: unknown, kind: 'in' | 'company'): string | undefined {
-  const url = normalizeLinkedinUrl(raw);
-  if (!url) return undefined;
-  const isCompany = url.startsWith('https://www.linkedin.com/company/');
-  return (kind === 'company') === isCompany ? url : undefined;
-}
 
 /**
  * Apollo sends a placeholder address ("email_not_unlocked@domain.com") when the e-mail was not
@@ -101,6 +60,7 @@ function organizationFields(b: ProfileBuilder, o: ApolloOrganization): void {
   b.set('employee_count', wholeNumber(o.estimated_num_employees), c);
   // `organization_revenue` stands in where `annual_revenue` is absent (0 = unknown, dropped).
   b.set('annual_revenue', wholeNumber(o.annual_revenue) ?? wholeNumber(o.organization_revenue), c);
+  // Unlike the shared techStack(), names holding a comma are kept (Apollo's answers were never seen with one).
   const tech = [...new Set(o.technology_names.map((t) => text(t, 80)).filter((t): t is string => !!t))];
   b.set('tech_stack', tech.length ? tech.slice(0, MAX_TECH).join(', ') : undefined, c);
   b.set('company_linkedin_url', linkedinOf(o.linkedin_url, 'company'), c);

@@ -11,24 +11,7 @@
 // integrations (people/match, organizations/enrich, organizations/bulk_enrich, people/bulk_match).
 import { z } from 'zod';
 import { expected } from '../drift.ts';
-
-const str = z.string().nullish().catch(null);
-const bool = z.boolean().nullish().catch(null);
-/** A number Apollo (or a proxy in front of it) may send as a string ("1200", "1.2M" is not one). */
-const numeric = z
-  .union([z.number(), z.string()])
-  .nullish()
-  .catch(null);
-const strList = z
-  .array(z.unknown())
-  .nullish()
-  .catch(null)
-  .transform((a) => (a ?? []).filter((x): x is string => typeof x === 'string'));
-
-/** Keys Apollo sends that Cascade does not read: known (not drift), never required, never walked. */
-function known<const K extends string>(...keys: K[]): Record<K, z.ZodOptional<z.ZodUnknown>> {
-  return Object.fromEntries(keys.map((k) => [k, z.unknown().optional()])) as Record<K, z.ZodOptional<z.ZodUnknown>>;
-}
+import { bool, known, numeric, str, strList } from '../schema-leaves.ts';
 
 /** The organization object of `organizations/enrich`, `organizations/bulk_enrich` and `person.organization`. */
 export const apolloOrganization = z.looseObject({

@@ -16,7 +16,10 @@
 //   epoch seconds: both are read (a value past 2001 as an epoch, a small one as seconds to wait).
 import { failureResult, unexpectedStatus, vendorFetch } from '../http.ts';
 import { driftIfAny } from '../drift.ts';
-import { normalizeDomain, normalizeEmail } from '../normalize.ts';
+import { headerNumber, MINUTE, nextUtcMonthStart } from '../clock.ts';
+import { emailLookup, employerDomainLookup, hasParams } from '../lookups.ts';
+import { noInput, unknownOperation } from '../results.ts';
+import { scrubKey, scrubMessage, urlPath as pathOf } from '../text.ts';
 import type {
   BillingRule,
   CallContext,
@@ -51,8 +54,6 @@ export const CLEARBIT_QUEUED_RETRY_MS = 30_000;
 /** After a 429 without a usable reset header. */
 export const CLEARBIT_RATE_LIMIT_FALLBACK_MS = 60_000;
 
-const MINUTE = 60_000;
-
 /**
  * 600 requests/min per API and key (person and company are separate APIs); Cascade paces at 500 so
  * the key's other users (Clearbit's own CRM integrations share it) keep some room.
@@ -64,28 +65,13 @@ export const CLEARBIT_DEFAULT_WINDOWS = {
 
 const BILLING: BillingRule = { chargesOnMiss: true, repeatLookupsFree: true };
 
-/** Free-mail domains: their "company" is not the contact's employer, so company_find skips them. */
-const FREE_MAIL = new Set([
-  'gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com', 'msn.com', 'aol.com',
-  'icloud.com', 'me.com', 'proton.me', 'protonmail.com', 'gmx.com', 'gmx.de', 'web.de', 'yandex.ru', 'mail.ru',
-]);
-
 // ---------------------------------------------------------------------------------------------
 // Lookups
 
-function personLookup(facts: ContactFacts): Lookup | null {
-  const email = normalizeEmail(facts.email);
-  return email ? { key: `email:${email}`, params: { email } } : null;
-}
+const personLookup = (facts: ContactFacts): Lookup | null => emailLookup(facts);
 
-function companyLookup(facts: ContactFacts): Lookup | null {
-  let domain = normalizeDomain(facts.domain);
-  if (!domain) {
-    const fromEmail = normalizeDomain(normalizeEmail(facts.email));
-    if (fromEmail && !FREE_MAIL.has(fromEmail)) domain = fromEmail;
-  }
-  return domain ? { key: `domain:${domain}`, params: { domain } } : null;
-}
+/** The company's domain, else the e-mail's unless it is free mail (whose "company" is not the employer). */
+const companyLookup = (facts: ContactFacts): Lookup | null => employerDomainLookup(facts);
 
 const operations: Record<string, OperationSpec> = {
   person_find: {
@@ -111,14 +97,6 @@ const operations: Record<string, OperationSpec> = {
 
 // ---------------------------------------------------------------------------------------------
 // Headers
-
-function headerNumber(headers: Headers | undefined, ...names: string[]): number | undefined {
-  for (const name of names) {
-    const raw = headers?.get(name)?.trim();
-    if (raw && /^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
-  }
-  return undefined;
-}
 
 /** A reset value as epoch ms: epoch seconds when it can only be one, else seconds from now. */
 function resetToEpochMs(reset: number, now: number): number {
@@ -149,11 +127,7 @@ export function clearbitQuota(headers: Headers | undefined, now = Date.now()): Q
   return [report];
 }
 
-/** Start of the next UTC month: when a monthly request allowance resets unless Clearbit says otherwise. */
-export function nextUtcMonthStart(now: number): number {
-  const d = new Date(now);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-}
+export { nextUtcMonthStart };
 
 // ---------------------------------------------------------------------------------------------
 // Answers → VendorResult (pure)
@@ -303,20 +277,8 @@ export function isLegacyClearbitKey(apiKey: string): boolean {
 const NOT_LEGACY =
   'Clearbit only accepts the legacy secret API keys that start with "sk_" (accounts created before HubSpot took Clearbit over); this key is not one, so no request was made';
 
-function scrubKey(message: string | undefined, apiKey: string): string | undefined {
-  return message && apiKey ? message.split(apiKey).join('***') : message;
-}
-
 function authHeaders(ctx: CallContext): Record<string, string> {
   return { authorization: `Bearer ${ctx.apiKey.trim()}` };
-}
-
-function pathOf(url: string): string {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return url.split('?')[0] ?? url;
-  }
 }
 
 /**
@@ -373,17 +335,13 @@ export const clearbitAdapter: VendorAdapter = {
 
   async call(operationId: string, lookup: Lookup, ctx: CallContext): Promise<VendorResult> {
     const route = PATHS[operationId];
-    if (!route) return { outcome: 'invalid_input', httpStatus: 0, billed: false, message: `clearbit has no operation "${operationId}"` };
+    if (!route) return unknownOperation('clearbit', operationId);
     if (!isLegacyClearbitKey(ctx.apiKey)) return { outcome: 'auth_failed', httpStatus: 0, billed: false, message: NOT_LEGACY };
-    if (Object.keys(lookup.params).length === 0) {
-      return { outcome: 'invalid_input', httpStatus: 0, billed: false, message: 'lookup has no parameters' };
-    }
+    if (!hasParams(lookup)) return noInput();
     const url = `${baseFor(ctx, route.host)}${route.path}?${new URLSearchParams(lookup.params).toString()}`;
     const res = await vendorFetch(url, { method: 'GET', headers: authHeaders(ctx) }, ctx.timeoutMs, ctx.signal);
     if (res.kind !== 'response') return failureResult(res);
-    const result = interpretClearbitResponse(operationId, res.status, res.json, res.headers);
-    const message = scrubKey(result.message, ctx.apiKey);
-    return message === result.message ? result : { ...result, message };
+    return scrubMessage(interpretClearbitResponse(operationId, res.status, res.json, res.headers), (m) => scrubKey(m, ctx.apiKey));
   },
 
   testConnection,

@@ -5,22 +5,7 @@
 // normal answer reports no drift.
 import { z } from 'zod';
 import { expected } from '../drift.ts';
-
-const str = z.string().nullish().catch(null);
-const num = z.number().nullish().catch(null);
-const bool = z.boolean().nullish().catch(null);
-/** A number Clearbit (or a proxy) may send as a string. */
-const numeric = z
-  .union([z.number(), z.string()])
-  .nullish()
-  .catch(null);
-const strList = z
-  .array(z.unknown())
-  .nullish()
-  .catch(null)
-  .transform((a) => (a ?? []).filter((x): x is string => typeof x === 'string'));
-const unknownList = z.array(z.unknown()).nullish().catch(null);
-const handle = z.looseObject({ handle: str }).nullish().catch(null);
+import { bool, handle, num, numeric, str, strList, unknownList } from '../schema-leaves.ts';
 
 const geo = z
   .looseObject({

@@ -19,10 +19,14 @@
 // The one exception (the same input matching a different contact because Cognism's data changed in
 // between) costs one credit for a genuinely different record. So a lookup whose redeem got no answer
 // (timeout, reset) may be asked again without paying twice.
-import { failureResult, unexpectedStatus, vendorFetch } from '../http.ts';
-import type { VendorHttpFailure, VendorHttpResponse } from '../http.ts';
+import { abortedBeforeSending, answerSendable, isStopping, notSentAfter } from '../bulk.ts';
+import { failureResult, freeCallFailure, unexpectedStatus, vendorFetch } from '../http.ts';
+import type { VendorHttpResponse } from '../http.ts';
 import { driftIfAny } from '../drift.ts';
-import { nameKey, normalizeDomain, normalizeEmail, normalizeLinkedinUrl, normalizeName } from '../normalize.ts';
+import { headerNumber, MINUTE } from '../clock.ts';
+import { emailLookup, hasParams, nameAtCompany, personLinkedin } from '../lookups.ts';
+import { noInput, unknownOperation as noSuchOperation } from '../results.ts';
+import { scrubKey, urlPath as pathOf, vendorWords } from '../text.ts';
 import type {
   BillingRule,
   CallContext,
@@ -66,8 +70,6 @@ export const COGNISM_RATE_LIMIT_FALLBACK_MS = 60_000;
  */
 export const COGNISM_QUOTA_COOLDOWN_MS = 86_400_000;
 
-const MINUTE = 60_000;
-
 /**
  * Default windows. Cognism allows 1,000 requests/min for the whole account plus an unpublished
  * per-endpoint cap, and other tools (Cognism's own CRM integrations) share the account. Cascade
@@ -89,28 +91,13 @@ const BILLING: BillingRule = { chargesOnMiss: false, repeatLookupsFree: true };
 // Lookups: canonical key, and exactly the enrich body fields that are sent.
 
 function contactLookup(facts: ContactFacts): Lookup | null {
-  const email = normalizeEmail(facts.email);
-  if (email) return { key: `email:${email}`, params: { email } };
-  const linkedin = normalizeLinkedinUrl(facts.linkedin_url);
-  if (linkedin && linkedin.startsWith('https://www.linkedin.com/in/')) {
-    return { key: `linkedin:${linkedin}`, params: { linkedinUrl: linkedin } };
-  }
-  const first = normalizeName(facts.first_name);
-  const last = normalizeName(facts.last_name);
-  if (!first || !last) return null;
-  const domain = normalizeDomain(facts.domain);
-  if (domain) {
-    return {
-      key: `name:${nameKey(first)}|${nameKey(last)}|${domain}`,
-      params: { firstName: first, lastName: last, accountWebsite: domain },
-    };
-  }
-  const company = normalizeName(facts.company_name);
-  if (!company) return null;
-  return {
-    key: `name:${nameKey(first)}|${nameKey(last)}|company:${nameKey(company)}`,
-    params: { firstName: first, lastName: last, accountName: company },
-  };
+  const byEmail = emailLookup(facts);
+  if (byEmail) return byEmail;
+  const linkedin = personLinkedin(facts);
+  if (linkedin) return { key: `linkedin:${linkedin}`, params: { linkedinUrl: linkedin } };
+  const n = nameAtCompany(facts);
+  if (n?.domain !== undefined) return { key: n.key, params: { firstName: n.first, lastName: n.last, accountWebsite: n.domain } };
+  return n ? { key: n.key, params: { firstName: n.first, lastName: n.last, accountName: n.company } } : null;
 }
 
 const operations: Record<string, OperationSpec> = {
@@ -135,14 +122,6 @@ const operations: Record<string, OperationSpec> = {
 
 // ---------------------------------------------------------------------------------------------
 // Headers: rate-limit signal and quota
-
-function headerNumber(headers: Headers, ...names: string[]): number | undefined {
-  for (const name of names) {
-    const raw = headers.get(name)?.trim();
-    if (raw && /^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
-  }
-  return undefined;
-}
 
 /**
  * When to call again after a 429. `x-rate-limit-reset` is a number of seconds to wait (Cognism's
@@ -177,10 +156,6 @@ export function cognismQuota(headers: Headers, per = 1, now = Date.now()): Quota
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-function scrub(s: string, apiKey: string): string {
-  return apiKey ? s.split(apiKey).join('***') : s;
-}
-
 /** The vendor's own words, short, key scrubbed: "Missing required credentials (MissingCredentials)". */
 function errorText(res: VendorHttpResponse, apiKey: string): string {
   const parsed = cognismErrorBody.safeParse(res.json);
@@ -198,7 +173,7 @@ function errorText(res: VendorHttpResponse, apiKey: string): string {
     }
   }
   if (!s) s = res.text;
-  return scrub(s, apiKey).replace(/\s+/g, ' ').trim().slice(0, 200);
+  return vendorWords(s, apiKey);
 }
 
 const CREDITS_RE = /credit|quota|preview limit|insufficient|exhausted|balance|payment/i;
@@ -254,13 +229,6 @@ function headers(ctx: CallContext): Record<string, string> {
   return { authorization: `Bearer ${ctx.apiKey}` };
 }
 
-/** A free call that got no answer cannot have cost anything: retryable, not ambiguous. */
-function freeFailure(f: VendorHttpFailure): VendorResult {
-  const r = failureResult(f);
-  delete r.ambiguous;
-  return r;
-}
-
 function prefixed(drift: SchemaDrift | undefined, prefix: string): SchemaDrift | undefined {
   if (!drift) return undefined;
   return { unknown: drift.unknown.map((p) => `${prefix}${p}`), missing: drift.missing.map((p) => `${prefix}${p}`) };
@@ -293,7 +261,7 @@ async function preview(lookup: Lookup, ctx: CallContext, per: number): Promise<P
     ctx.timeoutMs,
     ctx.signal,
   );
-  if (res.kind !== 'response') return { kind: 'done', result: freeFailure(res) };
+  if (res.kind !== 'response') return { kind: 'done', result: freeCallFailure(res) };
   if (res.status !== 200) return { kind: 'done', result: mapError(res, ctx.apiKey, per) };
   const quota = cognismQuota(res.headers, per);
   const drift = prefixed(driftIfAny(enrichResponse, res.json), 'enrich:');
@@ -408,12 +376,8 @@ function resultOf(record: Redeemed, httpStatus: number): VendorResult {
 // ---------------------------------------------------------------------------------------------
 // Calls
 
-/** Outcomes after which further requests would fail the same way: do not send them. */
-const STOPPING: ReadonlySet<VendorResult['outcome']> = new Set(['rate_limited', 'quota_exhausted', 'auth_failed']);
-
-function notSent(stop: VendorResult): VendorResult {
-  return { ...stop, message: `not sent: an earlier request got ${stop.outcome}; ${stop.message ?? ''}`.trim() };
-}
+/** After a stopping outcome further requests (previews, redeems) would fail the same way: they are not sent. */
+const notSent = (stop: VendorResult): VendorResult => notSentAfter(stop, 'request');
 
 async function enrichOne(lookup: Lookup, ctx: CallContext): Promise<VendorResult> {
   const p = await preview(lookup, ctx, REQUESTS_PER_CALL);
@@ -441,13 +405,13 @@ async function enrichBatch(lookups: Lookup[], ctx: CallContext): Promise<VendorR
         continue;
       }
       if (ctx.signal?.aborted) {
-        out[i] = freeFailure({ kind: 'network', message: 'aborted before sending' });
+        out[i] = abortedBeforeSending();
         continue;
       }
       const p = await preview(lookup, ctx, 1);
       if (p.kind === 'done') {
         out[i] = p.result;
-        if (STOPPING.has(p.result.outcome)) stop ??= p.result;
+        if (isStopping(p.result)) stop ??= p.result;
       } else {
         found.push({ ...p, i });
       }
@@ -476,7 +440,7 @@ async function enrichBatch(lookups: Lookup[], ctx: CallContext): Promise<VendorR
       continue;
     }
     if (ctx.signal?.aborted) {
-      setAll((f) => withExtras(freeFailure({ kind: 'network', message: 'aborted before sending' }), f.quota, f.drift));
+      setAll((f) => withExtras(abortedBeforeSending(), f.quota, f.drift));
       continue;
     }
     const r = await redeem(
@@ -487,7 +451,7 @@ async function enrichBatch(lookups: Lookup[], ctx: CallContext): Promise<VendorR
     );
     if (!('kind' in r)) {
       setAll((f) => withExtras(r, r.quota ?? f.quota, f.drift));
-      if (STOPPING.has(r.outcome)) stop = r;
+      if (isStopping(r)) stop = r;
       continue;
     }
     members.forEach((group, j) => {
@@ -508,14 +472,6 @@ async function enrichBatch(lookups: Lookup[], ctx: CallContext): Promise<VendorR
 // Connection test
 
 const ENTITLEMENT_PATH = '/entitlement/contactEntitlementSubscription';
-
-function pathOf(url: string): string {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return url.split('?')[0] ?? url;
-  }
-}
 
 function connectionFailure(res: VendorHttpResponse, apiKey: string, checked: string): ConnectionTest {
   const msg = errorText(res, apiKey);
@@ -584,16 +540,10 @@ async function testConnection(ctx: CallContext): Promise<ConnectionTest> {
 
 // ---------------------------------------------------------------------------------------------
 
-function unknownOperation(operationId: string): VendorResult {
-  return { outcome: 'invalid_input', httpStatus: 0, billed: false, message: `cognism has no operation "${operationId}"` };
-}
-
-function noInput(): VendorResult {
-  return { outcome: 'invalid_input', httpStatus: 0, billed: false, message: 'lookup has no parameters' };
-}
+const unknownOperation = (operationId: string): VendorResult => noSuchOperation('cognism', operationId);
 
 function scrubResult(r: VendorResult, apiKey: string): VendorResult {
-  return r.message && apiKey && r.message.includes(apiKey) ? { ...r, message: scrub(r.message, apiKey) } : r;
+  return r.message && apiKey && r.message.includes(apiKey) ? { ...r, message: scrubKey(r.message, apiKey) } : r;
 }
 
 export const cognismAdapter: VendorAdapter = {
@@ -602,19 +552,14 @@ export const cognismAdapter: VendorAdapter = {
   operations,
   async call(operationId: string, lookup: Lookup, ctx: CallContext): Promise<VendorResult> {
     if (operationId !== 'contact_enrich') return unknownOperation(operationId);
-    if (Object.keys(lookup.params).length === 0) return noInput();
+    if (!hasParams(lookup)) return noInput();
     return scrubResult(await enrichOne(lookup, ctx), ctx.apiKey);
   },
   async callBatch(operationId: string, lookups: Lookup[], ctx: CallContext): Promise<VendorResult[]> {
     if (operationId !== 'contact_enrich') return lookups.map(() => unknownOperation(operationId));
-    const sendable = lookups.map((l, i) => ({ l, i })).filter((x) => Object.keys(x.l.params).length > 0);
-    const results: VendorResult[] = lookups.map(() => noInput());
-    const answered = await enrichBatch(sendable.map((x) => x.l), ctx);
-    sendable.forEach((x, j) => {
-      const r = answered[j];
-      if (r) results[x.i] = scrubResult(r, ctx.apiKey);
-    });
-    return results;
+    return answerSendable(lookups, hasParams, noInput, async (sendable) =>
+      (await enrichBatch(sendable, ctx)).map((r) => scrubResult(r, ctx.apiKey)),
+    );
   },
   testConnection,
 };

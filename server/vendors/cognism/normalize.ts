@@ -2,14 +2,9 @@
 // throws on anything the schemas admit; every value is a non-empty string and every confidence is in
 // [0, 1]. Cognism sends no per-field confidence except the e-mail's `quality` grade and each phone
 // number's `score` (0–100), so the other fields get a fixed confidence per family.
-import {
-  normalizeDomain,
-  normalizeEmail,
-  normalizeLinkedinUrl,
-  normalizeName,
-  normalizePhone,
-} from '../normalize.ts';
-import type { CanonicalField, EmailStatus, PartialProfile } from '../types.ts';
+import { firstAndLastName, linkedinOf, normalizeDomain, normalizeEmail, normalizePhone, techStack, text, wholeNumber } from '../normalize.ts';
+import { percentConfidence, ProfileBuilder } from '../profile.ts';
+import type { EmailStatus, PartialProfile } from '../types.ts';
 import type { CognismAccount, CognismContact, CognismContactPreview, CognismPhone } from './schemas.ts';
 
 /** Person fields other than the e-mail and phone (names, title, seniority, LinkedIn, location). */
@@ -32,28 +27,6 @@ const EMAIL_QUALITY: Record<string, { status: EmailStatus; confidence: number }>
 /** An address with no grade, or one Cognism did not document. */
 const UNGRADED_EMAIL_CONFIDENCE = 0.6;
 
-const MAX_TECH = 100;
-
-const clamp01 = (n: number) => (Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : 0);
-
-/** Free text (title, company name, industry…): NFKC, single-spaced, trimmed, bounded. */
-export function text(raw: unknown, max = 200): string | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const s = raw.normalize('NFKC').replace(/\s+/g, ' ').trim();
-  if (!s) return undefined;
-  return s.slice(0, max).trim() || undefined;
-}
-
-/** A non-negative whole number from a number or a numeric string ("1,200"); undefined otherwise. */
-export function wholeNumber(raw: unknown): string | undefined {
-  let n: number;
-  if (typeof raw === 'number') n = raw;
-  else if (typeof raw === 'string' && /^\s*\d[\d,_ ]*(\.\d+)?\s*$/.test(raw)) n = Number(raw.replace(/[,_ ]/g, ''));
-  else return undefined;
-  if (!Number.isFinite(n) || n <= 0 || n > Number.MAX_SAFE_INTEGER) return undefined;
-  return String(Math.round(n));
-}
-
 /** The first usable string of a string-or-list value (`industry: ["Computer Software"]`). */
 function firstText(raw: unknown, max = 120): string | undefined {
   if (Array.isArray(raw)) {
@@ -64,22 +37,6 @@ function firstText(raw: unknown, max = 120): string | undefined {
     return undefined;
   }
   return text(raw, max);
-}
-
-class ProfileBuilder {
-  readonly profile: PartialProfile = {};
-
-  set(field: CanonicalField, value: string | undefined, confidence: number): void {
-    if (value === undefined || value.trim() === '') return;
-    this.profile[field] = { value, confidence: clamp01(confidence) };
-  }
-}
-
-function linkedinOf(raw: unknown, kind: 'in' | 'company'): string | undefined {
-  const url = normalizeLinkedinUrl(raw);
-  if (!url) return undefined;
-  const isCompany = url.startsWith('https://www.linkedin.com/company/');
-  return (kind === 'company') === isCompany ? url : undefined;
 }
 
 function emailFields(b: ProfileBuilder, c: CognismContact): void {
@@ -93,8 +50,7 @@ function emailFields(b: ProfileBuilder, c: CognismContact): void {
 
 /** Cognism's 0–100 phone score as a confidence; numbers without one get a fixed confidence. */
 function phoneConfidence(p: CognismPhone): number {
-  const n = typeof p.score === 'number' ? p.score : typeof p.score === 'string' && p.score.trim() ? Number(p.score) : NaN;
-  return Number.isFinite(n) ? clamp01(n / 100) : UNSCORED_PHONE_CONFIDENCE;
+  return percentConfidence(p.score) ?? UNSCORED_PHONE_CONFIDENCE;
 }
 
 /**
@@ -132,21 +88,8 @@ function accountFields(b: ProfileBuilder, a: CognismAccount): void {
   b.set('industry', firstText(a.industry) ?? firstText(a.industries), c);
   b.set('employee_count', employeeCount(a), c);
   b.set('annual_revenue', wholeNumber(a.revenue), c);
-  const tech = [...new Set(a.technologies.map((t) => text(t, 80)).filter((t): t is string => !!t && !t.includes(',')))];
-  b.set('tech_stack', tech.length ? tech.slice(0, MAX_TECH).join(', ') : undefined, c);
+  b.set('tech_stack', techStack(a.technologies), c);
   b.set('company_linkedin_url', linkedinOf(a.linkedinUrl, 'company'), c);
-}
-
-/** First and last name, falling back to splitting `fullName` ("Ada King Lovelace" → "Ada" / "King Lovelace"). */
-function names(c: CognismContact): [string | undefined, string | undefined] {
-  const first = normalizeName(c.firstName);
-  const last = normalizeName(c.lastName);
-  if (first || last) return [first, last];
-  const full = normalizeName(c.fullName);
-  if (!full) return [undefined, undefined];
-  const parts = full.split(' ');
-  if (parts.length < 2) return [undefined, undefined];
-  return [normalizeName(parts[0]), normalizeName(parts.slice(1).join(' '))];
 }
 
 /** A redeemed Cognism contact (and its account) as a canonical profile. */
@@ -154,7 +97,7 @@ export function normalizeCognismContact(c: CognismContact): PartialProfile {
   const b = new ProfileBuilder();
   const pc = PERSON_CONFIDENCE;
   emailFields(b, c);
-  const [first, last] = names(c);
+  const [first, last] = firstAndLastName(c.firstName, c.lastName, c.fullName);
   b.set('first_name', first, pc);
   b.set('last_name', last, pc);
   b.set('job_title', text(c.jobTitle), pc);

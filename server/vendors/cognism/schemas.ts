@@ -8,26 +8,13 @@
 // reported as an unknown key, which is what the drift report is for.
 import { z } from 'zod';
 import { expected } from '../drift.ts';
+import { bool, entriesOf, numeric, str, strList, unknownList } from '../schema-leaves.ts';
 
-const str = z.string().nullish().catch(null);
-const bool = z.boolean().nullish().catch(null);
-/** A number Cognism (or a proxy in front of it) may send as a string. */
-const numeric = z
-  .union([z.number(), z.string()])
-  .nullish()
-  .catch(null);
-/** A list of strings; other entries are dropped, a non-array becomes []. */
-const strList = z
-  .array(z.unknown())
-  .nullish()
-  .catch(null)
-  .transform((a) => (a ?? []).filter((x): x is string => typeof x === 'string'));
 /** A string, or a list of strings (Cognism sends `industry` and `seniority` as either). */
 const strOrList = z
   .union([z.string(), z.array(z.unknown())])
   .nullish()
   .catch(null);
-const unknownList = z.array(z.unknown()).nullish().catch(null);
 
 const flags = (...names: string[]) => Object.fromEntries(names.map((n) => [n, bool]));
 
@@ -86,16 +73,7 @@ export const cognismPhone = z.looseObject({
 });
 export type CognismPhone = z.infer<typeof cognismPhone>;
 
-const phoneList = z
-  .array(z.unknown())
-  .nullish()
-  .catch(null)
-  .transform((a) =>
-    (a ?? []).flatMap((x) => {
-      const p = cognismPhone.safeParse(x);
-      return p.success ? [p.data] : [];
-    }),
-  );
+const phoneList = entriesOf(cognismPhone);
 
 const location = z.looseObject({
   addressType: str,

@@ -20,9 +20,13 @@
 //   so no QuotaReport is produced.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { driftIfAny } from '../drift.ts';
-import { failureResult, unexpectedStatus, vendorFetch } from '../http.ts';
+import { MINUTE, retryAfterAt } from '../clock.ts';
+import { failureResult, freeCallFailure, unexpectedStatus, vendorFetch } from '../http.ts';
 import type { VendorHttpFailure, VendorHttpResponse } from '../http.ts';
-import { nameKey, normalizeDomain, normalizeLinkedinUrl, normalizeName } from '../normalize.ts';
+import { nameAtCompany, personLinkedin } from '../lookups.ts';
+import { finiteNumber } from '../normalize.ts';
+import { unknownOperation as noSuchOperation } from '../results.ts';
+import { vendorWords } from '../text.ts';
 import type {
   AsyncCallback,
   AsyncPoll,
@@ -63,8 +67,6 @@ export const FULLENRICH_ENRICH_FIELDS = ['contact.work_emails', 'contact.phones'
 /** Keys of our `custom` object: the lookup's index in the submission and a hash of its key. */
 export const CUSTOM_REF = 'cascade_ref';
 export const CUSTOM_KEY_HASH = 'cascade_lookup';
-
-const MINUTE = 60_000;
 
 /** 60 requests per minute, FullEnrich's documented default (raised on request); counted per key by the engine. */
 export const FULLENRICH_WINDOWS: readonly RateWindow[] = [{ limit: 60, windowMs: MINUTE }];
@@ -120,23 +122,21 @@ const BILLING: BillingRule = { chargesOnMiss: false, repeatLookupsFree: false };
 export function fullenrichLookup(facts: ContactFacts): Lookup | null {
   const params: Record<string, string> = {};
   const parts: string[] = [];
-  const first = normalizeName(facts.first_name);
-  const last = normalizeName(facts.last_name);
-  if (first && last) {
-    const domain = normalizeDomain(facts.domain);
-    const company = domain ? undefined : normalizeName(facts.company_name);
-    if (domain || company) {
-      params.first_name = first;
-      params.last_name = last;
-      if (domain) params.domain = domain;
-      else if (company) params.company_name = company;
-      parts.push(`name:${nameKey(first)}|${nameKey(last)}|${domain ?? `company:${nameKey(company ?? '')}`}`);
-    }
+  const n = nameAtCompany(facts);
+  if (n) {
+    params.first_name = n.first;
+    params.last_name = n.last;
+    if (n.domain !== undefined) params.domain = n.domain;
+    else params.company_name = n.company;
+    parts.push(n.key);
   }
-  const linkedin = normalizeLinkedinUrl(facts.linkedin_url);
-  if (linkedin && linkedin.startsWith('https://www.linkedin.com/in/')) {
+  const linkedin = personLinkedin(facts);
+  if (linkedin) {
     params.linkedin_url = linkedin;
-    parts.push(`linkedin:${linkedin}`);
+    // The LinkedIn URL helps the match but keys the lookup only when there is no name: a URL
+    // learned later (another vendor, a previous run) must not make the same person a new,
+    // billable lookup.
+    if (parts.length === 0) parts.push(`linkedin:${linkedin}`);
   }
   return parts.length ? { key: parts.join('|'), params } : null;
 }
@@ -170,8 +170,6 @@ const operations: Record<string, OperationSpec> = {
 // ---------------------------------------------------------------------------------------------
 // Error mapping
 
-const scrub = (s: string, apiKey: string) => (apiKey ? s.split(apiKey).join('***') : s);
-
 /** The vendor's own words (`message (code)`), short and with the key scrubbed out. */
 function errorText(res: VendorHttpResponse, apiKey: string): { text: string; code: string } {
   const parsed = fullenrichErrorBody.safeParse(res.json);
@@ -179,22 +177,13 @@ function errorText(res: VendorHttpResponse, apiKey: string): { text: string; cod
   let s = parsed.success ? (parsed.data.message ?? '').trim() : '';
   if (code && !s.includes(code)) s = s ? `${s} (${code})` : code;
   if (!s) s = res.text;
-  return { text: scrub(s, apiKey).replace(/\s+/g, ' ').trim().slice(0, 200), code };
+  return { text: vendorWords(s, apiKey), code };
 }
 
 /** `error.enrichment.first_name.empty` → "first_name"; undefined for codes that name no field. */
 export function fieldOfErrorCode(code: string): string | undefined {
   const m = /^error\.enrichment\.([a-z_]+)/.exec(code.trim().toLowerCase());
   return m?.[1] && m[1] !== 'in_progress' && m[1] !== 'not_found' ? m[1] : undefined;
-}
-
-/** Retry-After as delay seconds or an HTTP date (a proxy might send one; FullEnrich does not). */
-function retryAfterHeader(headers: Headers, now: number): number | undefined {
-  const raw = headers.get('retry-after')?.trim();
-  if (!raw) return undefined;
-  if (/^\d+(\.\d+)?$/.test(raw)) return now + Math.ceil(Number(raw) * 1000);
-  const t = Date.parse(raw);
-  return Number.isFinite(t) && t > now ? t : undefined;
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: MINUTE, h: 3_600_000 };
@@ -209,7 +198,8 @@ export function fullenrichRetryAt(message: string, headers: Headers = new Header
     const delay = Number(m[1]) * per;
     if (Number.isFinite(delay) && delay > 0) retryAt = now + Math.ceil(delay);
   }
-  const header = retryAfterHeader(headers, now);
+  // Retry-After: a proxy might send one; FullEnrich does not.
+  const header = retryAfterAt(headers, now);
   if (header !== undefined) retryAt = Math.max(retryAt, header);
   return retryAt || now + RATE_LIMIT_FALLBACK_MS;
 }
@@ -363,15 +353,14 @@ function resultsFor(
     }
     const billed = n.credits > 0 && !nothingCharged;
     results.push(
-      withDrift({ outcome: 'hit', httpStatus, billed, profile: n.profile, message: describeFound(rec, n.credits, billed) }, drift),
+      withDrift(
+        // The price is declared for both an e-mail and a phone (11 credits): charge what was found.
+        { outcome: 'hit', httpStatus, billed, costShare: Math.min(1, n.credits / 11), profile: n.profile, message: describeFound(rec, n.credits, billed) },
+        drift,
+      ),
     );
   });
   return results;
-}
-
-function finiteNumber(raw: unknown): number | undefined {
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-  return Number.isFinite(n) ? n : undefined;
 }
 
 /** Reads an enrichment body; pure and total (any JSON gives a reading). */
@@ -448,14 +437,11 @@ function invalid(message: string): VendorResult {
   return { outcome: 'invalid_input', httpStatus: 0, billed: false, message };
 }
 
-function unknownOperation(operationId: string): VendorResult {
-  return invalid(`fullenrich has no operation "${operationId}"`);
-}
+const unknownOperation = (operationId: string): VendorResult => noSuchOperation('fullenrich', operationId);
 
 /** A poll is a free, repeatable GET: a lost answer is just a poll to make again, never "maybe billed". */
 function pollFailure(f: VendorHttpFailure): AsyncPoll {
-  const { ambiguous: _ambiguous, ...result } = failureResult(f);
-  return { state: 'failed', result };
+  return { state: 'failed', result: freeCallFailure(f) };
 }
 
 function contactBody(l: Lookup, index: number): Record<string, unknown> {

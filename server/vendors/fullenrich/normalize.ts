@@ -7,14 +7,9 @@
 // an out-of-service number is free, but FullEnrich does not say which is which in the answer, so a
 // returned phone is counted as billed); nothing found costs nothing. INVALID / INVALID_DOMAIN
 // addresses are returned but not billed, and are not the person's usable address.
-import {
-  normalizeDomain,
-  normalizeEmail,
-  normalizeLinkedinUrl,
-  normalizeName,
-  normalizePhone,
-} from '../normalize.ts';
-import type { CanonicalField, EmailStatus, PartialProfile } from '../types.ts';
+import { countOf, linkedinOf, normalizeDomain, normalizeEmail, normalizeName, normalizePhone, text } from '../normalize.ts';
+import { ProfileBuilder } from '../profile.ts';
+import type { EmailStatus, PartialProfile } from '../types.ts';
 import type {
   FullenrichCompany,
   FullenrichContactInfo,
@@ -67,40 +62,13 @@ export function fullenrichEmailStatus(raw: unknown): StatusInfo {
   return STATUSES[key] ?? UNKNOWN_STATUS;
 }
 
-/** Free text (title, company name, industry…): NFKC, single-spaced, trimmed, bounded. */
-function text(raw: unknown, max = 200): string | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const s = raw.normalize('NFKC').replace(/\s+/g, ' ').trim();
-  if (!s) return undefined;
-  return s.slice(0, max).trim() || undefined;
-}
-
-/** A positive whole number from a number or a numeric string ("1,200"); undefined otherwise (0 = unknown). */
-function wholeNumber(raw: unknown): string | undefined {
-  let n: number;
-  if (typeof raw === 'number') n = raw;
-  else if (typeof raw === 'string' && /^\s*\d[\d,_ ]*(\.\d+)?\s*$/.test(raw)) n = Number(raw.replace(/[,_ ]/g, ''));
-  else return undefined;
-  if (!Number.isFinite(n) || n < 1 || n > Number.MAX_SAFE_INTEGER) return undefined;
-  return String(Math.round(n));
-}
-
-const clamp01 = (n: number) => (Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : 0);
-
-class ProfileBuilder {
-  readonly profile: PartialProfile = {};
-
-  set(field: CanonicalField, value: string | undefined, confidence: number): void {
-    if (value === undefined || value.trim() === '') return;
-    this.profile[field] = { value, confidence: clamp01(confidence) };
-  }
-}
-
-function linkedinOf(raw: unknown, kind: 'in' | 'company'): string | undefined {
-  const url = normalizeLinkedinUrl(raw);
-  if (!url) return undefined;
-  const isCompany = url.startsWith('https://www.linkedin.com/company/');
-  return (kind === 'company') === isCompany ? url : undefined;
+/**
+ * A head count of at least 1 as text; undefined otherwise (0 = unknown). Stricter than the shared
+ * wholeNumber(), which would round 0.5 up to "1": a fraction of a person is not a head count here.
+ */
+function headcount(raw: unknown): string | undefined {
+  const n = countOf(raw);
+  return n !== undefined && n >= 1 ? String(Math.round(n)) : undefined;
 }
 
 /** The work e-mail to use: the "most probable" one, else the first usable one listed. */
@@ -148,7 +116,7 @@ function companyFields(b: ProfileBuilder, c: FullenrichCompany): void {
   b.set('company_domain', normalizeDomain(c.domain) ?? normalizeDomain(c.website), k);
   b.set('industry', text(c.industry?.main_industry, 120), k);
   // `headcount` is exact but 0 when unknown; the range ("51-200") is kept as it is otherwise.
-  b.set('employee_count', wholeNumber(c.headcount) ?? text(c.headcount_range, 40), k);
+  b.set('employee_count', headcount(c.headcount) ?? text(c.headcount_range, 40), k);
   b.set('company_linkedin_url', linkedinOf(c.social_profiles?.professional_network?.url, 'company'), k);
 }
 

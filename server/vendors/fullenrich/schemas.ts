@@ -8,15 +8,7 @@
 // `unknown`: they are known keys (no drift reported for them) whose insides are not walked.
 import { z } from 'zod';
 import { expected } from '../drift.ts';
-
-const str = z.string().nullish().catch(null);
-const bool = z.boolean().nullish().catch(null);
-/** A number FullEnrich (or a proxy in front of it) may send as a string ("250"). */
-const numeric = z
-  .union([z.number(), z.string()])
-  .nullish()
-  .catch(null);
-const opaque = z.unknown().optional();
+import { bool, numeric, opaque, str } from '../schema-leaves.ts';
 
 /** `{"code": "error.rate.limit", "message": "Too many requests. Try again in 1m"}`: every error answer. */
 export const fullenrichErrorBody = z.looseObject({

@@ -12,8 +12,11 @@
 //   results carry no `quota`: the engine paces by the documented windows alone.
 import type { z } from 'zod';
 import { driftIfAny } from '../drift.ts';
+import { nextUtcMonthStart, retryAfterAt as retryAfter } from '../clock.ts';
 import { vendorFetch, failureResult, unexpectedStatus } from '../http.ts';
-import { nameKey, normalizeDomain, normalizeEmail, normalizeName } from '../normalize.ts';
+import { emailLookup, employerDomainLookup, nameAtCompany } from '../lookups.ts';
+import { numberOf } from '../normalize.ts';
+import { scrubKey as scrubWith, scrubMessage } from '../text.ts';
 import type {
   BillingRule,
   CallContext,
@@ -54,12 +57,6 @@ export const VERIFYING_BACKOFF_MS = 1_500;
 /** Back-off after a 222 remote SMTP failure: the receiving server is the problem, give it time. */
 export const SMTP_FAILURE_BACKOFF_MS = 60_000;
 
-/** Free-mail domains: their "company" is not the contact's employer, so companies_find skips them. */
-const FREE_MAIL = new Set([
-  'gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com', 'msn.com', 'aol.com',
-  'icloud.com', 'me.com', 'proton.me', 'protonmail.com', 'gmx.com', 'gmx.de', 'web.de', 'yandex.ru', 'mail.ru',
-]);
-
 const PATHS: Record<string, string> = {
   email_finder: '/email-finder',
   email_verifier: '/email-verifier',
@@ -70,38 +67,14 @@ const PATHS: Record<string, string> = {
 // ---------------------------------------------------------------------------------------------
 // Lookups
 
-function emailLookup(facts: ContactFacts): Lookup | null {
-  const email = normalizeEmail(facts.email);
-  return email ? { key: `email:${email}`, params: { email } } : null;
-}
-
 function finderLookup(facts: ContactFacts): Lookup | null {
-  const first = normalizeName(facts.first_name);
-  const last = normalizeName(facts.last_name);
-  if (!first || !last) return null;
-  const domain = normalizeDomain(facts.domain);
-  if (domain) {
-    return {
-      key: `name:${nameKey(first)}|${nameKey(last)}|${domain}`,
-      params: { first_name: first, last_name: last, domain },
-    };
-  }
-  const company = normalizeName(facts.company_name);
-  if (!company) return null;
-  return {
-    key: `name:${nameKey(first)}|${nameKey(last)}|company:${nameKey(company)}`,
-    params: { first_name: first, last_name: last, company },
-  };
+  const n = nameAtCompany(facts);
+  if (n?.domain !== undefined) return { key: n.key, params: { first_name: n.first, last_name: n.last, domain: n.domain } };
+  return n ? { key: n.key, params: { first_name: n.first, last_name: n.last, company: n.company } } : null;
 }
 
-function companyLookup(facts: ContactFacts): Lookup | null {
-  let domain = normalizeDomain(facts.domain);
-  if (!domain) {
-    const fromEmail = normalizeDomain(normalizeEmail(facts.email));
-    if (fromEmail && !FREE_MAIL.has(fromEmail)) domain = fromEmail;
-  }
-  return domain ? { key: `domain:${domain}`, params: { domain } } : null;
-}
+/** The company's domain, else the e-mail's unless it is free mail (whose "company" is not the employer). */
+const companyLookup = (facts: ContactFacts): Lookup | null => employerDomainLookup(facts);
 
 // ---------------------------------------------------------------------------------------------
 // Response interpretation (pure: status + parsed body → VendorResult)
@@ -118,20 +91,7 @@ function describe(status: number, json: unknown, fallback: string): string {
   return `HTTP ${status}: ${(parts.length ? parts.join(': ') : fallback).slice(0, 160)}`;
 }
 
-/** Retry-After as delay seconds or an HTTP date, as epoch ms; undefined when absent or unusable. */
-function retryAfter(headers: Headers | undefined, now: number): number | undefined {
-  const raw = headers?.get('retry-after')?.trim();
-  if (!raw) return undefined;
-  if (/^\d+(\.\d+)?$/.test(raw)) return now + Math.ceil(Number(raw) * 1000);
-  const t = Date.parse(raw);
-  return Number.isFinite(t) && t > now ? t : undefined;
-}
-
-/** Start of the next UTC month: when a monthly plan quota resets unless Hunter says otherwise. */
-export function nextUtcMonthStart(now: number): number {
-  const d = new Date(now);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-}
+export { nextUtcMonthStart };
 
 function quotaResetAt(json: unknown, headers: Headers | undefined, now: number): number {
   const fromHeader = retryAfter(headers, now);
@@ -284,25 +244,17 @@ function op(
   rateWindows: readonly RateWindow[],
   lookup: OperationSpec['lookup'],
 ): OperationSpec {
-  // Hunter's general limit (15/s, 500/min) covers every endpoint but the verifier, which has its
-  // own: the general endpoints share one bucket so together they stay under it.
-  const rateGroup = rateWindows === VERIFIER_WINDOWS ? 'verifier' : 'general';
-  return { id, label, groups, costMillicents, billing: BILLING, rateWindows, rateGroup, lookup };
+  return { id, label, groups, costMillicents, billing: BILLING, rateWindows, lookup };
 }
 
 /** Removes the key from any text that may reach a log (defence in depth: Hunter does not echo it). */
-function scrubKey(message: string | undefined, apiKey: string): string | undefined {
-  return message && apiKey ? message.split(apiKey).join('[key]') : message;
-}
+const scrubKey = (message: string, apiKey: string): string => scrubWith(message, apiKey, '[key]');
 
 // ---------------------------------------------------------------------------------------------
 // Connection test: GET /account (free, not counted against the plan or the rate windows)
 
 const ACCOUNT_CHECKED = 'GET /account';
 const KEY_PLACE = 'Hunter → API (hunter.io/api-keys)';
-
-const toNumber = (x: unknown): number =>
-  typeof x === 'number' ? x : typeof x === 'string' && x.trim() !== '' ? Number(x) : Number.NaN;
 
 /**
  * Credits left according to GET /account: the `credits` meter on current plans (`searches` on legacy
@@ -314,8 +266,8 @@ export function hunterCreditsLeft(json: unknown): number | undefined {
   if (!parsed.success) return undefined;
   const m = parsed.data.data.requests?.credits ?? parsed.data.data.requests?.searches;
   if (!m) return undefined;
-  const remaining = toNumber(m.remaining);
-  const left = Number.isFinite(remaining) ? remaining : toNumber(m.available) - toNumber(m.used);
+  const remaining = numberOf(m.remaining);
+  const left = Number.isFinite(remaining) ? remaining : numberOf(m.available) - numberOf(m.used);
   return Number.isFinite(left) ? Math.max(0, Math.floor(left)) : undefined;
 }
 
@@ -341,7 +293,7 @@ async function testConnection(ctx: CallContext): Promise<ConnectionTest> {
   if (res.kind !== 'response') {
     return connection('unreachable', 0, `Hunter did not answer (${res.message}); check the base URL and the network, then try again.`);
   }
-  const scrub = (m: string) => scrubKey(m, ctx.apiKey) ?? m;
+  const scrub = (m: string) => scrubKey(m, ctx.apiKey);
   if (res.status === 200) {
     const parsed = accountResponse.safeParse(res.json);
     if (!parsed.success) {
@@ -392,9 +344,7 @@ export const hunterAdapter: VendorAdapter = {
     const url = `${ctx.baseUrl.replace(/\/+$/, '')}${path}?${new URLSearchParams(lookup.params).toString()}`;
     const res = await vendorFetch(url, { headers: { 'X-API-KEY': ctx.apiKey } }, ctx.timeoutMs, ctx.signal);
     if (res.kind !== 'response') return failureResult(res);
-    const result = interpretHunterResponse(operationId, res.status, res.json, res.headers);
-    const message = scrubKey(result.message, ctx.apiKey);
-    return message === undefined ? result : { ...result, message };
+    return scrubMessage(interpretHunterResponse(operationId, res.status, res.json, res.headers), (m) => scrubKey(m, ctx.apiKey));
   },
 
   testConnection,

@@ -4,13 +4,16 @@
 // of their own get a fixed confidence per answer kind.
 import {
   canonicalEmailStatus,
+  linkedinFromHandle,
   normalizeDomain,
   normalizeEmail,
   normalizeLinkedinUrl,
   normalizeName,
   normalizePhone,
+  text,
 } from '../normalize.ts';
-import type { FieldValue, PartialProfile } from '../types.ts';
+import { percentConfidence, ProfileBuilder } from '../profile.ts';
+import type { PartialProfile } from '../types.ts';
 import type { CompanyData, FinderData, PersonData, VerifierData } from './schemas.ts';
 
 // Confidence of values that carry no score of their own.
@@ -19,42 +22,19 @@ export const ENRICHMENT_CONFIDENCE = 0.8;
 /** Confidence when Hunter returned an e-mail / a status without a usable score. */
 export const UNSCORED_CONFIDENCE = 0.5;
 
-const clamp01 = (n: number) => (Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : UNSCORED_CONFIDENCE);
+/** A profile whose values without a usable confidence get UNSCORED_CONFIDENCE (not 0). */
+const builder = () => new ProfileBuilder(UNSCORED_CONFIDENCE);
 
 /** Hunter's 0–100 score as a 0..1 confidence; null when there is no usable score. */
 function scoreConfidence(score: unknown): number | null {
-  const n = typeof score === 'number' ? score : typeof score === 'string' && score.trim() !== '' ? Number(score) : NaN;
-  return Number.isFinite(n) ? clamp01(n / 100) : null;
+  return percentConfidence(score) ?? null;
 }
 
-/** Free text (title, company name, industry…): NFKC, single-spaced, trimmed, bounded. */
-function text(raw: unknown, max = 200): string | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const s = raw.normalize('NFKC').replace(/\s+/g, ' ').trim();
-  return s ? s.slice(0, max).trim() || undefined : undefined;
-}
-
-class ProfileBuilder {
-  readonly profile: PartialProfile = {};
-
-  set(field: keyof PartialProfile, value: string | undefined, confidence: number): void {
-    if (value === undefined || value.trim() === '') return;
-    const fv: FieldValue = { value, confidence: clamp01(confidence) };
-    this.profile[field] = fv;
-  }
-}
-
-/** A LinkedIn handle as Hunter sends it ("ada-lovelace-1", "in/ada-lovelace-1", "company/acme" or a URL). */
-function linkedinFromHandle(raw: unknown, kind: 'in' | 'company'): string | undefined {
-  const h = text(raw, 300);
-  if (!h) return undefined;
-  if (/linkedin\.com\//i.test(h)) return normalizeLinkedinUrl(h);
-  const path = h.replace(/^\/+/, '');
-  return normalizeLinkedinUrl(/^(in|company|pub)\//i.test(path) ? `linkedin.com/${path}` : `linkedin.com/${kind}/${path}`);
-}
+// Hunter's LinkedIn handles ("ada-lovelace-1", "in/ada-lovelace-1", "company/acme" or a URL) are read
+// with the shared linkedinFromHandle() and, unlike Clearbit's, not filtered by kind.
 
 export function normalizeFinder(d: FinderData): PartialProfile {
-  const b = new ProfileBuilder();
+  const b = builder();
   const emailConfidence = scoreConfidence(d.score) ?? UNSCORED_CONFIDENCE;
   const email = normalizeEmail(d.email);
   b.set('work_email', email, emailConfidence);
@@ -73,7 +53,7 @@ export function normalizeFinder(d: FinderData): PartialProfile {
 }
 
 export function normalizeVerifier(d: VerifierData): PartialProfile {
-  const b = new ProfileBuilder();
+  const b = builder();
   // `result` is Hunter's deprecated field (deliverable/undeliverable/risky): a fallback only.
   const status = canonicalEmailStatus(d.status ?? d.result);
   b.set('email_status', status, scoreConfidence(d.score) ?? UNSCORED_CONFIDENCE);
@@ -81,7 +61,7 @@ export function normalizeVerifier(d: VerifierData): PartialProfile {
 }
 
 export function normalizePerson(d: PersonData): PartialProfile {
-  const b = new ProfileBuilder();
+  const b = builder();
   const c = ENRICHMENT_CONFIDENCE;
   b.set('first_name', normalizeName(d.name?.givenName), c);
   b.set('last_name', normalizeName(d.name?.familyName), c);
@@ -111,7 +91,7 @@ function annualRevenue(m: CompanyData['metrics']): string | undefined {
 }
 
 export function normalizeCompany(d: CompanyData): PartialProfile {
-  const b = new ProfileBuilder();
+  const b = builder();
   const c = ENRICHMENT_CONFIDENCE;
   b.set('company_name', text(d.name) ?? text(d.legalName), c);
   b.set('company_domain', normalizeDomain(d.domain), c);

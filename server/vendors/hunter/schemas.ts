@@ -8,26 +8,7 @@
 // follow Hunter's Clearbit-style enrichment objects.
 import { z } from 'zod';
 import { expected } from '../drift.ts';
-
-const str = z.string().nullish().catch(null);
-const num = z.number().nullish().catch(null);
-const bool = z.boolean().nullish().catch(null);
-/** A number Hunter sometimes sends as a string ("85"). */
-const numeric = z
-  .union([z.number(), z.string()])
-  .nullish()
-  .catch(null);
-const strList = z
-  .array(z.unknown())
-  .nullish()
-  .catch(null)
-  .transform((a) => (a ?? []).filter((x): x is string => typeof x === 'string'));
-const handle = z.looseObject({ handle: str }).nullish().catch(null);
-
-/** Keys Hunter sends that Cascade does not read: known (not drift), never required, never walked. */
-function known<const K extends string>(...keys: K[]): Record<K, z.ZodOptional<z.ZodUnknown>> {
-  return Object.fromEntries(keys.map((k) => [k, z.unknown().optional()])) as Record<K, z.ZodOptional<z.ZodUnknown>>;
-}
+import { bool, handle, known, num, numeric, str, strList } from '../schema-leaves.ts';
 
 /** `{"errors": [{"id", "code", "details"}]}`, Hunter's error body on every non-2xx answer. */
 export const hunterErrorBody = z.looseObject({

@@ -18,10 +18,14 @@
 //   `x-{…}-usage`; a 429 adds `RateLimit-Limit/Remaining/Reset` (Reset in seconds) and
 //   `X-RateLimit-Remaining-Daily` / `X-RateLimit-Reset-Daily`, and its message may say "Reset in X
 //   seconds". A 429 "trial limit" is a used-up allowance, not a window.
+import { answerSendable, sameForAll, sendInChunks } from '../bulk.ts';
 import { failureResult, unexpectedStatus, vendorFetch } from '../http.ts';
 import type { VendorHttpResponse } from '../http.ts';
 import { driftIfAny } from '../drift.ts';
-import { nameKey, normalizeDomain, normalizeEmail, normalizeLinkedinUrl, normalizeName } from '../normalize.ts';
+import { DAY, HOUR, MINUTE, nextBoundary, SECOND } from '../clock.ts';
+import { domainLookup, emailLookup, hasParams, nameAtCompany, personLinkedin } from '../lookups.ts';
+import { noInput, unknownOperation as noSuchOperation, unreadableAnswer } from '../results.ts';
+import { scrubKey, vendorWords, zodProblem } from '../text.ts';
 import type {
   BillingRule,
   CallContext,
@@ -53,11 +57,6 @@ export const LUSHA_BASE_URL = 'https://api.lusha.com';
 
 /** The largest `contacts` / `companies` array the bulk endpoints accept. */
 export const LUSHA_BULK_MAX = 100;
-
-const SECOND = 1_000;
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
 
 /**
  * Default rate windows: Lusha's Pro plan (50/min, 150/h, 1,500/day) plus the 25 requests/s every
@@ -101,37 +100,17 @@ const COMPANY_BILLING: BillingRule = { chargesOnMiss: false, repeatLookupsFree: 
 // Lookups: the key is canonical (same spelling → same key) and says exactly what is sent.
 
 function personLookup(facts: ContactFacts): Lookup | null {
-  const email = normalizeEmail(facts.email);
-  if (email) return { key: `email:${email}`, params: { email } };
-  const linkedin = normalizeLinkedinUrl(facts.linkedin_url);
-  if (linkedin && linkedin.startsWith('https://www.linkedin.com/in/')) {
-    return { key: `linkedin:${linkedin}`, params: { linkedinUrl: linkedin } };
-  }
-  const first = normalizeName(facts.first_name);
-  const last = normalizeName(facts.last_name);
-  if (first && last) {
-    const domain = normalizeDomain(facts.domain);
-    if (domain) {
-      return {
-        key: `name:${nameKey(first)}|${nameKey(last)}|${domain}`,
-        params: { firstName: first, lastName: last, companyDomain: domain },
-      };
-    }
-    const company = normalizeName(facts.company_name);
-    if (company) {
-      return {
-        key: `name:${nameKey(first)}|${nameKey(last)}|company:${nameKey(company)}`,
-        params: { firstName: first, lastName: last, companyName: company },
-      };
-    }
-  }
+  const byEmail = emailLookup(facts);
+  if (byEmail) return byEmail;
+  const linkedin = personLinkedin(facts);
+  if (linkedin) return { key: `linkedin:${linkedin}`, params: { linkedinUrl: linkedin } };
+  const n = nameAtCompany(facts);
+  if (n?.domain !== undefined) return { key: n.key, params: { firstName: n.first, lastName: n.last, companyDomain: n.domain } };
+  if (n) return { key: n.key, params: { firstName: n.first, lastName: n.last, companyName: n.company } };
   return null;
 }
 
-function companyLookup(facts: ContactFacts): Lookup | null {
-  const domain = normalizeDomain(facts.domain);
-  return domain ? { key: `domain:${domain}`, params: { domain } } : null;
-}
+const companyLookup = (facts: ContactFacts): Lookup | null => domainLookup(facts);
 
 const operations: Record<string, OperationSpec> = {
   person: {
@@ -164,10 +143,7 @@ const operations: Record<string, OperationSpec> = {
 // ---------------------------------------------------------------------------------------------
 // Rate-limit headers → quota reports and retryAt
 
-/** The start of the next clock-aligned window of `windowMs` after `now` (a day → next UTC midnight). */
-export function nextBoundary(now: number, windowMs: number): number {
-  return (Math.floor(now / windowMs) + 1) * windowMs;
-}
+export { nextBoundary };
 
 function headerNumber(headers: Headers, ...names: string[]): number | undefined {
   for (const name of names) {
@@ -283,8 +259,6 @@ export function lushaRetryAt(message: string, headers: Headers, now = Date.now()
 // ---------------------------------------------------------------------------------------------
 // Error mapping
 
-const scrub = (s: string, apiKey: string) => (apiKey ? s.split(apiKey).join('***') : s);
-
 /** The vendor's own words, short and with the key scrubbed out. */
 function errorText(res: VendorHttpResponse, apiKey: string): string {
   const parsed = lushaErrorBody.safeParse(res.json);
@@ -299,7 +273,7 @@ function errorText(res: VendorHttpResponse, apiKey: string): string {
     if (!s && d.errors) s = d.errors.filter((x): x is string => typeof x === 'string').join('; ');
   }
   if (!s) s = res.text;
-  return scrub(s, apiKey).replace(/\s+/g, ' ').trim().slice(0, 200);
+  return vendorWords(s, apiKey);
 }
 
 const REVEAL_RE = /reveal|individual\s+datapoints|pricing\s+version/i;
@@ -370,20 +344,7 @@ function mapError(res: VendorHttpResponse, apiKey: string, now = Date.now()): Ve
 // could pay again. It becomes a `miss` with `billed: true` (assume the worst about cost, cache it,
 // move on down the waterfall).
 
-function unreadable(status: number, what: string, extra: Partial<VendorResult> = {}): VendorResult {
-  return {
-    outcome: 'miss',
-    httpStatus: status,
-    billed: true,
-    message: `unreadable 200 answer from Lusha (${what}); counted as billed, not retried`,
-    ...extra,
-  };
-}
-
-function zodProblem(err: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
-  const i = err.issues[0];
-  return i ? `${i.path.map(String).join('.') || 'body'}: ${i.message}` : 'invalid body';
-}
+const unreadable = (status: number, what: string): VendorResult => unreadableAnswer('Lusha', status, what);
 
 function mergeDrift(...parts: (SchemaDrift | undefined)[]): SchemaDrift | undefined {
   const unknown = new Set<string>();
@@ -414,7 +375,7 @@ function contactResult(entry: LushaContactEntry, status: number, company: LushaC
       httpStatus: status,
       billed: charged === true,
       doNotProcess: true,
-      message: scrub(`Lusha may not process this person (GDPR-restricted): ${err?.message ?? err?.name ?? ''}`.trim(), apiKey),
+      message: scrubKey(`Lusha may not process this person (GDPR-restricted): ${err?.message ?? err?.name ?? ''}`.trim(), apiKey),
     };
   }
   if (!person) {
@@ -424,14 +385,18 @@ function contactResult(entry: LushaContactEntry, status: number, company: LushaC
       outcome: 'miss',
       httpStatus: status,
       billed: charged === true,
-      ...(emptyData ? {} : { message: scrub(`Lusha returned no person (${what})`, apiKey).slice(0, 200) }),
+      ...(emptyData ? {} : { message: scrubKey(`Lusha returned no person (${what})`, apiKey).slice(0, 200) }),
     };
   }
-  // Data came back: trust isCreditCharged; without the flag assume it was charged.
+  // Data came back: trust isCreditCharged; without the flag assume it was charged. The price is
+  // declared for an e-mail and a phone (1 + 5 credits): an answer with only one costs its share.
+  const credits =
+    ((person.emailAddresses?.length ?? 0) > 0 ? LUSHA_CREDITS.email : 0) + ((person.phoneNumbers?.length ?? 0) > 0 ? LUSHA_CREDITS.phone : 0);
   return {
     outcome: 'hit',
     httpStatus: status,
     billed: charged !== false,
+    costShare: Math.max(LUSHA_CREDITS.email, credits) / (LUSHA_CREDITS.email + LUSHA_CREDITS.phone),
     profile: normalizeLushaContact(person, company),
   };
 }
@@ -501,17 +466,11 @@ async function personChunk(lookups: Lookup[], ctx: CallContext): Promise<VendorR
     ctx.signal,
   );
   if (res.kind !== 'response') return lookups.map(() => failureResult(res));
-  if (res.status !== 200) {
-    const r = mapError(res, ctx.apiKey);
-    return lookups.map(() => ({ ...r }));
-  }
+  if (res.status !== 200) return sameForAll(lookups.length, mapError(res, ctx.apiKey));
   const quota = lushaQuota(res.headers);
   const topDrift = driftIfAny(bulkContactResponse, res.json);
   const parsed = bulkContactResponse.safeParse(res.json);
-  if (!parsed.success) {
-    const r = withMeta(unreadable(res.status, zodProblem(parsed.error)), quota, topDrift);
-    return lookups.map(() => ({ ...r }));
-  }
+  if (!parsed.success) return sameForAll(lookups.length, withMeta(unreadable(res.status, zodProblem(parsed.error)), quota, topDrift));
   const companies = parsed.data.companies ?? {};
   return lookups.map((_l, i) => {
     const id = String(i);
@@ -539,16 +498,10 @@ async function companyChunk(lookups: Lookup[], ctx: CallContext): Promise<Vendor
     ctx.signal,
   );
   if (res.kind !== 'response') return lookups.map(() => failureResult(res));
-  if (res.status !== 200) {
-    const r = mapError(res, ctx.apiKey);
-    return lookups.map(() => ({ ...r }));
-  }
+  if (res.status !== 200) return sameForAll(lookups.length, mapError(res, ctx.apiKey));
   const quota = lushaQuota(res.headers);
   const parsed = bulkCompanyResponse.safeParse(res.json);
-  if (!parsed.success) {
-    const r = withMeta(unreadable(res.status, zodProblem(parsed.error)), quota, undefined);
-    return lookups.map(() => ({ ...r }));
-  }
+  if (!parsed.success) return sameForAll(lookups.length, withMeta(unreadable(res.status, zodProblem(parsed.error)), quota, undefined));
   // The reference shows the map at the top level; tolerate it wrapped in `data` as well.
   let byId: Record<string, unknown> = parsed.data;
   const wrapped = parsed.data.data;
@@ -565,42 +518,7 @@ async function companyChunk(lookups: Lookup[], ctx: CallContext): Promise<Vendor
   });
 }
 
-/** Outcomes after which the next chunks would fail the same way: do not send them. */
-const STOPPING: ReadonlySet<VendorResult['outcome']> = new Set(['rate_limited', 'quota_exhausted', 'auth_failed']);
-
-async function inChunks(
-  lookups: Lookup[],
-  ctx: CallContext,
-  chunkCall: (chunk: Lookup[], ctx: CallContext) => Promise<VendorResult[]>,
-): Promise<VendorResult[]> {
-  const out: VendorResult[] = [];
-  let stop: VendorResult | undefined;
-  for (let i = 0; i < lookups.length; i += LUSHA_BULK_MAX) {
-    const chunk = lookups.slice(i, i + LUSHA_BULK_MAX);
-    if (stop) {
-      const r: VendorResult = { ...stop, message: `not sent: an earlier chunk got ${stop.outcome}; ${stop.message ?? ''}`.trim() };
-      out.push(...chunk.map(() => ({ ...r })));
-      continue;
-    }
-    if (ctx.signal?.aborted) {
-      out.push(...chunk.map(() => failureResult({ kind: 'network', message: 'aborted before sending' })));
-      continue;
-    }
-    const results = await chunkCall(chunk, ctx);
-    out.push(...results);
-    const first = results[0];
-    if (first && STOPPING.has(first.outcome)) stop = first;
-  }
-  return out;
-}
-
-function unknownOperation(operationId: string): VendorResult {
-  return { outcome: 'invalid_input', httpStatus: 0, billed: false, message: `lusha has no operation "${operationId}"` };
-}
-
-function noInput(): VendorResult {
-  return { outcome: 'invalid_input', httpStatus: 0, billed: false, message: 'lookup has no parameters' };
-}
+const unknownOperation = (operationId: string): VendorResult => noSuchOperation('lusha', operationId);
 
 // ---------------------------------------------------------------------------------------------
 // Connection test: GET /account/usage (free; 5 requests a minute)
@@ -657,24 +575,16 @@ export const lushaAdapter: VendorAdapter = {
   operations,
   async call(operationId: string, lookup: Lookup, ctx: CallContext): Promise<VendorResult> {
     if (!Object.hasOwn(operations, operationId)) return unknownOperation(operationId);
-    if (Object.keys(lookup.params).length === 0) return noInput();
+    if (!hasParams(lookup)) return noInput();
     return operationId === 'person' ? getPerson(lookup, ctx) : getCompany(lookup, ctx);
   },
   async callBatch(operationId: string, lookups: Lookup[], ctx: CallContext): Promise<VendorResult[]> {
     if (!Object.hasOwn(operations, operationId)) return lookups.map(() => unknownOperation(operationId));
     // Lookups without parameters are answered locally; the rest go out in chunks of ≤100.
-    const sendable = lookups.map((l, i) => ({ l, i })).filter((x) => Object.keys(x.l.params).length > 0);
-    const results: VendorResult[] = lookups.map(() => noInput());
-    const answered = await inChunks(
-      sendable.map((x) => x.l),
-      ctx,
-      operationId === 'person' ? personChunk : companyChunk,
+    const chunkCall = operationId === 'person' ? personChunk : companyChunk;
+    return answerSendable(lookups, hasParams, noInput, (sendable) =>
+      sendInChunks(sendable, LUSHA_BULK_MAX, ctx, (chunk) => chunkCall(chunk, ctx)),
     );
-    sendable.forEach((x, j) => {
-      const r = answered[j];
-      if (r) results[x.i] = r;
-    });
-    return results;
   },
   testConnection,
 };

@@ -7,8 +7,9 @@
 // - a phone on a do-not-call list is never returned: only numbers with `doNotCall: false` are used
 //   (a number whose flag is missing is treated as do-not-call), direct lines before mobiles;
 // - company size and revenue come as ranges and stay ranges ("201-500").
-import { normalizeDomain, normalizeEmail, normalizeLinkedinUrl, normalizeName, normalizePhone } from '../normalize.ts';
-import type { CanonicalField, EmailStatus, PartialProfile } from '../types.ts';
+import { countOf, linkedinOf, normalizeDomain, normalizeEmail, normalizeName, normalizePhone, techStack, text } from '../normalize.ts';
+import { ProfileBuilder } from '../profile.ts';
+import type { EmailStatus, PartialProfile } from '../types.ts';
 import type { LushaCompany, LushaContactData, LushaEmailAddress, LushaPhoneNumber } from './schemas.ts';
 
 /** Person fields other than e-mail and phone (names, title, seniority, LinkedIn, location). */
@@ -36,26 +37,10 @@ export const EMAIL_GRADE_CONFIDENCE: Readonly<Record<string, number>> = {
 /** A work e-mail without a grade (or with one Lusha did not document). */
 export const UNGRADED_EMAIL_CONFIDENCE = 0.6;
 
-const MAX_TECH = 100;
-
-const clamp01 = (n: number) => (Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : 0);
-
-/** Free text (title, company name, industry…): NFKC, single-spaced, trimmed, bounded. */
-function text(raw: unknown, max = 200): string | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const s = raw.normalize('NFKC').replace(/\s+/g, ' ').trim();
-  if (!s) return undefined;
-  return s.slice(0, max).trim() || undefined;
-}
-
-/** A non-negative whole number from a number or a numeric string ("1,200"); undefined otherwise. */
+/** A non-negative whole number (0 included: a range may start at 0) from a number or a numeric string ("1,200"). */
 function wholeNumber(raw: unknown): number | undefined {
-  let n: number;
-  if (typeof raw === 'number') n = raw;
-  else if (typeof raw === 'string' && /^\s*\d[\d,_ ]*(\.\d+)?\s*$/.test(raw)) n = Number(raw.replace(/[,_ ]/g, ''));
-  else return undefined;
-  if (!Number.isFinite(n) || n < 0 || n > Number.MAX_SAFE_INTEGER) return undefined;
-  return Math.round(n);
+  const n = countOf(raw);
+  return n !== undefined && n >= 0 ? Math.round(n) : undefined;
 }
 
 /** `[min, max]` / `{min, max}` → "min-max", "min+" or "n"; undefined when nothing usable. */
@@ -82,22 +67,6 @@ function employeesText(raw: unknown): string | undefined {
   const plus = /^(\d+)\s*\+$/.exec(s);
   if (plus) return rangeText(plus[1], undefined);
   return /^\d+$/.test(s) ? rangeText(s, s) : undefined;
-}
-
-class ProfileBuilder {
-  readonly profile: PartialProfile = {};
-
-  set(field: CanonicalField, value: string | undefined, confidence: number): void {
-    if (value === undefined || value.trim() === '') return;
-    this.profile[field] = { value, confidence: clamp01(confidence) };
-  }
-}
-
-function linkedinOf(raw: unknown, kind: 'in' | 'company'): string | undefined {
-  const url = normalizeLinkedinUrl(raw);
-  if (!url) return undefined;
-  const isCompany = url.startsWith('https://www.linkedin.com/company/');
-  return (kind === 'company') === isCompany ? url : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,12 +168,9 @@ function companyLinkedin(c: LushaCompany): string | undefined {
   return linkedinOf(fromSocial, 'company') ?? linkedinOf(c.linkedin, 'company');
 }
 
-function techStack(c: LushaCompany): string | undefined {
-  const names = (c.technologies ?? [])
-    .map((t) => (typeof t === 'string' ? text(t, 80) : t && typeof t === 'object' ? text(t.name, 80) : undefined))
-    .filter((t): t is string => !!t && !t.includes(','));
-  const unique = [...new Set(names)];
-  return unique.length ? unique.slice(0, MAX_TECH).join(', ') : undefined;
+/** Technologies come as names or as `{name}` objects. */
+function technologies(c: LushaCompany): string | undefined {
+  return techStack((c.technologies ?? []).map((t) => (typeof t === 'string' ? t : t && typeof t === 'object' ? t.name : undefined)));
 }
 
 function companyFields(b: ProfileBuilder, c: LushaCompany): void {
@@ -214,7 +180,7 @@ function companyFields(b: ProfileBuilder, c: LushaCompany): void {
   b.set('industry', industry(c), k);
   b.set('employee_count', companySize(c), k);
   b.set('annual_revenue', c.revenueRange ? rangeText(c.revenueRange[0], c.revenueRange[1]) : undefined, k);
-  b.set('tech_stack', techStack(c), k);
+  b.set('tech_stack', technologies(c), k);
   b.set('company_linkedin_url', companyLinkedin(c), k);
 }
 

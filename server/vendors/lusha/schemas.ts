@@ -10,28 +10,11 @@
 // - company size: `[min, max]` (person and bulk company answers) or `{min, max}` (single company);
 // - company LinkedIn: `social.linkedin` as a string or as `{url}`, or a top-level `linkedin` (bulk);
 // - industry: `mainIndustry` at the top or `industry: {mainIndustry, subIndustry}`.
-// Keys the reference documents but the adapter does not read are listed as `known` so they are
+// Keys the reference documents but the adapter does not read are typed `opaque` so they are
 // not reported as drift.
 import { z } from 'zod';
 import { expected } from '../drift.ts';
-
-const str = z.string().nullish().catch(null);
-const bool = z.boolean().nullish().catch(null);
-/** A number Lusha (or a proxy in front of it) may send as a string ("201", "+1 555…"). */
-const numeric = z
-  .union([z.number(), z.string()])
-  .nullish()
-  .catch(null);
-/** A documented key the adapter does not read: any value, never drift. */
-const known = z.unknown().optional();
-
-/** An array whose entries of the wrong kind become null instead of failing their neighbours. */
-function listOf<T extends z.ZodType>(item: T) {
-  return z
-    .array(z.union([item, z.unknown().transform(() => null)]))
-    .nullish()
-    .catch(null);
-}
+import { bool, listOf, numeric, opaque, str } from '../schema-leaves.ts';
 
 export const lushaEmailAddress = z.looseObject({
   email: str,
@@ -40,7 +23,7 @@ export const lushaEmailAddress = z.looseObject({
   type: str,
   /** A+, A, B, C… */
   emailConfidence: str,
-  updateDate: known,
+  updateDate: opaque,
 });
 export type LushaEmailAddress = z.infer<typeof lushaEmailAddress>;
 
@@ -50,44 +33,44 @@ export const lushaPhoneNumber = z.looseObject({
   phoneType: str,
   /** The number is on a do-not-call list: never use it. */
   doNotCall: bool,
-  updateDate: known,
-  countryCode: known,
-  countryCallingCode: known,
-  countryName: known,
+  updateDate: opaque,
+  countryCode: opaque,
+  countryCallingCode: opaque,
+  countryName: opaque,
 });
 export type LushaPhoneNumber = z.infer<typeof lushaPhoneNumber>;
 
 const lushaLocation = z
   .looseObject({
     country: str,
-    countryIso2: known,
-    country_iso2: known,
-    continent: known,
-    rawLocation: known,
-    region: known,
+    countryIso2: opaque,
+    country_iso2: opaque,
+    continent: opaque,
+    rawLocation: opaque,
+    region: opaque,
     city: str,
-    cityId: known,
-    city_id: known,
+    cityId: opaque,
+    city_id: opaque,
     state: str,
-    stateCode: known,
-    state_code: known,
-    street: known,
-    fullLocation: known,
-    locationCoordinates: known,
-    location_coordinates: known,
-    isEuContact: known,
-    is_eu_contact: known,
+    stateCode: opaque,
+    state_code: opaque,
+    street: opaque,
+    fullLocation: opaque,
+    locationCoordinates: opaque,
+    location_coordinates: opaque,
+    isEuContact: opaque,
+    is_eu_contact: opaque,
   })
   .nullish()
   .catch(null);
 
 const lushaJobTitle = z
-  .looseObject({ title: str, seniority: str, departments: known })
+  .looseObject({ title: str, seniority: str, departments: opaque })
   .nullish()
   .catch(null);
 
 const lushaSocialLinks = z
-  .looseObject({ linkedin: str, xUrl: known, twitter: known, facebook: known, crunchbase: known })
+  .looseObject({ linkedin: str, xUrl: opaque, twitter: opaque, facebook: opaque, crunchbase: opaque })
   .nullish()
   .catch(null);
 
@@ -102,8 +85,8 @@ export const lushaCompany = z.looseObject({
   lushaCompanyId: numeric,
   companyId: numeric,
   name: str,
-  alternativeName: known,
-  description: known,
+  alternativeName: opaque,
+  description: opaque,
   domain: str,
   domains: z.looseObject({ homepage: str, email: str }).nullish().catch(null),
   homepageUrl: str,
@@ -112,12 +95,12 @@ export const lushaCompany = z.looseObject({
   emailDomain: str,
   /** `[min, max]` or `{min, max, employeesInLinkedin}`. */
   companySize: z
-    .union([z.array(z.unknown()), z.looseObject({ min: numeric, max: numeric, employeesInLinkedin: known })])
+    .union([z.array(z.unknown()), z.looseObject({ min: numeric, max: numeric, employeesInLinkedin: opaque })])
     .nullish()
     .catch(null),
   /** "201 - 500" (single company). */
   employees: numeric,
-  employeesInLinkedin: known,
+  employeesInLinkedin: opaque,
   revenueRange: z.array(z.unknown()).nullish().catch(null),
   mainIndustry: str,
   subIndustry: str,
@@ -126,32 +109,32 @@ export const lushaCompany = z.looseObject({
     .nullish()
     .catch(null),
   industryPrimaryGroup: str,
-  industryPrimaryGroupDetails: known,
-  categories: known,
-  specialities: known,
+  industryPrimaryGroupDetails: opaque,
+  categories: opaque,
+  specialities: opaque,
   social: z
-    .looseObject({ linkedin: linkOrUrl, crunchbase: known, twitter: known, facebook: known })
+    .looseObject({ linkedin: linkOrUrl, crunchbase: opaque, twitter: opaque, facebook: opaque })
     .nullish()
     .catch(null),
   linkedin: str,
-  crunchbase: known,
+  crunchbase: opaque,
   technologies: listOf(z.union([z.looseObject({ name: str }), z.string()])),
-  location: known,
-  companyLocations: known,
-  address: known,
-  city: known,
-  state: known,
-  country: known,
-  countryIso2: known,
-  continent: known,
-  rawLocation: known,
-  logoUrl: known,
-  founded: known,
-  funding: known,
-  intent: known,
-  companyType: known,
-  lushaPopularityTier: known,
-  linkedinFollowers: known,
+  location: opaque,
+  companyLocations: opaque,
+  address: opaque,
+  city: opaque,
+  state: opaque,
+  country: opaque,
+  countryIso2: opaque,
+  continent: opaque,
+  rawLocation: opaque,
+  logoUrl: opaque,
+  founded: opaque,
+  funding: opaque,
+  intent: opaque,
+  companyType: opaque,
+  lushaPopularityTier: opaque,
+  linkedinFollowers: opaque,
 });
 export type LushaCompany = z.infer<typeof lushaCompany>;
 
@@ -163,25 +146,25 @@ export const lushaContactData = z.looseObject({
   lastName: expected(str),
   fullName: str,
   /** Deprecated plain list; `emailAddresses` is what carries the type and grade. */
-  emails: known,
+  emails: opaque,
   emailAddresses: listOf(lushaEmailAddress),
   /** Deprecated plain list; `phoneNumbers` is what carries `doNotCall`. */
-  phones: known,
+  phones: opaque,
   phoneNumbers: listOf(lushaPhoneNumber),
   location: lushaLocation,
   jobTitle: lushaJobTitle,
   socialLinks: lushaSocialLinks,
-  jobStartDate: known,
-  previousJob: known,
-  contactTags: known,
-  updateDate: known,
-  linkedinFollowersCount: known,
-  linkedinConnectionsCount: known,
-  linkedinCertifications: known,
-  linkedinCourses: known,
-  linkedinAwards: known,
-  linkedinSkills: known,
-  signals: known,
+  jobStartDate: opaque,
+  previousJob: opaque,
+  contactTags: opaque,
+  updateDate: opaque,
+  linkedinFollowersCount: opaque,
+  linkedinConnectionsCount: opaque,
+  linkedinCertifications: opaque,
+  linkedinCourses: opaque,
+  linkedinAwards: opaque,
+  linkedinSkills: opaque,
+  signals: opaque,
   /** Embedded in single answers; bulk answers put companies in the top-level `companies` map. */
   company: lushaCompany.nullish().catch(null),
 });
@@ -219,7 +202,7 @@ export type BulkContactResponse = z.infer<typeof bulkContactResponse>;
 export const singleCompanyResponse = z.looseObject({
   data: lushaCompany.nullish(),
   errors: z.looseObject({ message: str }).nullish().catch(null),
-  meta: known,
+  meta: opaque,
 });
 export type SingleCompanyResponse = z.infer<typeof singleCompanyResponse>;
 

@@ -18,7 +18,11 @@
 import { failureResult, unexpectedStatus, vendorFetch } from '../http.ts';
 import type { VendorHttpResponse } from '../http.ts';
 import { driftIfAny } from '../drift.ts';
-import { normalizeEmail } from '../normalize.ts';
+import { retryAfterAt as retryAfter } from '../clock.ts';
+import { emailLookup } from '../lookups.ts';
+import { finiteNumber } from '../normalize.ts';
+import { noInput, unknownOperation } from '../results.ts';
+import { scrubKeyForms as scrub, scrubMessage } from '../text.ts';
 import type {
   BillingRule,
   CallContext,
@@ -67,31 +71,10 @@ export interface NeverbounceAdapterOptions {
 // ---------------------------------------------------------------------------------------------
 // Lookups
 
-function checkLookup(facts: ContactFacts): Lookup | null {
-  const email = normalizeEmail(facts.email);
-  return email ? { key: `email:${email}`, params: { email } } : null;
-}
+const checkLookup = (facts: ContactFacts): Lookup | null => emailLookup(facts);
 
 // ---------------------------------------------------------------------------------------------
 // Response interpretation (pure)
-
-/** Removes the key, raw or in either URL encoding (`%20` / `+`), from any text that may reach a log. */
-function scrub(text: string, apiKey: string): string {
-  if (!apiKey) return text;
-  const forms = new Set([apiKey, encodeURIComponent(apiKey), new URLSearchParams({ k: apiKey }).toString().slice(2)]);
-  let s = text;
-  for (const f of forms) s = s.split(f).join('[key]');
-  return s;
-}
-
-/** Retry-After as delay seconds or an HTTP date (NeverBounce sends none; a proxy in front may). */
-function retryAfter(headers: Headers | undefined, now: number): number | undefined {
-  const raw = headers?.get('retry-after')?.trim();
-  if (!raw) return undefined;
-  if (/^\d+(\.\d+)?$/.test(raw)) return now + Math.ceil(Number(raw) * 1000);
-  const t = Date.parse(raw);
-  return Number.isFinite(t) && t > now ? t : undefined;
-}
 
 const CREDITS_RE = /credit|payment method|balance|insufficient|billing|upgrade/i;
 const KEY_RE = /parameter '?key'?|api key|\bkey\b.*(?:missing|invalid)/i;
@@ -243,15 +226,10 @@ async function testConnection(ctx: CallContext): Promise<ConnectionTest> {
   }
 }
 
-function toNumber(v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  return Number.isFinite(n) ? n : undefined;
-}
-
 /** Paid + free credits left, from `credits_info` or the older top-level `credits` / `free_credits`. */
 function remainingCredits(d: { credits_info?: { paid_credits_remaining?: unknown; free_credits_remaining?: unknown } | null; credits?: unknown; free_credits?: unknown }): number | undefined {
-  const paid = toNumber(d.credits_info?.paid_credits_remaining) ?? toNumber(d.credits);
-  const free = toNumber(d.credits_info?.free_credits_remaining) ?? toNumber(d.free_credits);
+  const paid = finiteNumber(d.credits_info?.paid_credits_remaining) ?? finiteNumber(d.credits);
+  const free = finiteNumber(d.credits_info?.free_credits_remaining) ?? finiteNumber(d.free_credits);
   if (paid === undefined && free === undefined) return undefined;
   return Math.max(0, Math.floor((paid ?? 0) + (free ?? 0)));
 }
@@ -279,15 +257,13 @@ export function createNeverbounceAdapter(options: NeverbounceAdapterOptions = {}
     displayName: 'NeverBounce',
     operations,
     async call(operationId: string, lookup: Lookup, ctx: CallContext): Promise<VendorResult> {
-      if (operationId !== 'single_check') {
-        return { outcome: 'invalid_input', httpStatus: 0, billed: false, message: `neverbounce has no operation "${operationId}"` };
-      }
+      if (operationId !== 'single_check') return unknownOperation('neverbounce', operationId);
       const email = lookup.params['email'];
-      if (!email) return { outcome: 'invalid_input', httpStatus: 0, billed: false, message: 'lookup has no e-mail address' };
+      if (!email) return noInput('lookup has no e-mail address');
       const res = await post(ctx, '/single/check', { email });
       if (res.kind !== 'response') return failureResult(res);
-      const r = interpretCheck(res.status, res.json, res.text, res.headers, Date.now(), o);
-      return r.message === undefined ? r : { ...r, message: scrub(r.message, ctx.apiKey) };
+      // NeverBounce echoes the key it was given in its auth_failure text.
+      return scrubMessage(interpretCheck(res.status, res.json, res.text, res.headers, Date.now(), o), (m) => scrub(m, ctx.apiKey));
     },
     testConnection,
   };

@@ -1,6 +1,7 @@
 // NeverBounce single check → canonical e-mail status (VENDORS.md "Normalization"). Tolerant: never
 // throws on anything the schema admits. NeverBounce sends no score, so the status's confidence is fixed
 // per status, as for ZeroBounce: a definite verdict is surer than a catch-all, `unknown` is no verdict.
+import { VERDICT_CONFIDENCE, verdictProfile } from '../profile.ts';
 import type { EmailStatus, PartialProfile } from '../types.ts';
 import type { NbSingleCheck } from './schemas.ts';
 
@@ -14,13 +15,8 @@ const RESULT: ReadonlyMap<string, EmailStatus> = new Map([
 ]);
 const NUMERIC: readonly string[] = ['valid', 'invalid', 'disposable', 'catchall', 'unknown'];
 
-export const NEVERBOUNCE_STATUS_CONFIDENCE: Readonly<Record<EmailStatus, number>> = {
-  valid: 0.95,
-  invalid: 0.95,
-  do_not_use: 0.9,
-  risky: 0.6,
-  unknown: 0.2,
-};
+/** Confidence of the canonical status (no score from NeverBounce): the verifiers' shared table. */
+export const NEVERBOUNCE_STATUS_CONFIDENCE: Readonly<Record<EmailStatus, number>> = VERDICT_CONFIDENCE;
 
 /** The result as NeverBounce's text code ("catch-all", "Catch All" and 3 become "catchall"); '' when absent. */
 export function neverbounceRawResult(raw: unknown): string {
@@ -46,5 +42,5 @@ export interface NeverbounceVerdict {
 export function normalizeNeverbounceCheck(d: NbSingleCheck): NeverbounceVerdict {
   const raw = neverbounceRawResult(d.result);
   const status = neverbounceEmailStatus(raw);
-  return { raw, status, profile: { email_status: { value: status, confidence: NEVERBOUNCE_STATUS_CONFIDENCE[status] } } };
+  return { raw, status, profile: verdictProfile(status) };
 }

@@ -4,19 +4,7 @@
 // reported as drift) and leaves tolerant: a wrong-typed field becomes null, never a failed answer.
 import { z } from 'zod';
 import { expected } from '../drift.ts';
-
-const str = z.string().nullish().catch(null);
-const num = z.number().nullish().catch(null);
-/** A number that may arrive as a numeric string. */
-const numeric = z
-  .union([z.number(), z.string()])
-  .nullish()
-  .catch(null);
-const strList = z
-  .array(z.unknown())
-  .nullish()
-  .catch(null)
-  .transform((a) => (a ?? []).filter((x): x is string => typeof x === 'string'));
+import { num, numeric, str, strList } from '../schema-leaves.ts';
 
 /** `credits_info` of /account/info (and of /single/check with `credits_info=1`). */
 export const nbCreditsInfo = z.looseObject({

@@ -14,10 +14,15 @@
 //   `x-ratelimit-remaining: {'minute': 998}` (a Python dict, `None` for windows the plan lacks),
 //   `x-ratelimit-limit` alike, `x-ratelimit-reset` the window's end as an ISO-8601 UTC timestamp;
 //   `x-totallimit-remaining` the credits left of the product, `x-call-credits-spent` what this call cost.
+import { answerSendable, isStopping, sameForAll, sendInChunks } from '../bulk.ts';
 import { driftIfAny } from '../drift.ts';
+import { DAY, headerNumber, HOUR, MINUTE, nextBoundary, nextUtcMonthStart, retryAfterAt as retryAfter } from '../clock.ts';
 import { failureResult, unexpectedStatus, vendorFetch } from '../http.ts';
 import type { VendorHttpResponse } from '../http.ts';
-import { nameKey, normalizeDomain, normalizeEmail, normalizeLinkedinUrl, normalizeName } from '../normalize.ts';
+import { domainLookup, emailLookup, hasParams, nameAtCompany, nameCompanyKey, nameDomainKey, personLinkedin } from '../lookups.ts';
+import { finiteNumber, normalizeDomain, normalizeEmail, normalizeLinkedinUrl, normalizeName } from '../normalize.ts';
+import { noInput, unknownOperation as noSuchOperation, unreadableAnswer } from '../results.ts';
+import { vendorWords, zodProblem } from '../text.ts';
 import type {
   BillingRule,
   CallContext,
@@ -51,10 +56,6 @@ export const PDL_BULK_MAX = 100;
  */
 export const PDL_PERSON_MIN_LIKELIHOOD = 6;
 
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
-
 /**
  * Default rate windows, per key and endpoint: PDL documents 1,000 requests a minute on paid plans for
  * the enrichment endpoints (100 on the free plan, 10 for free company enrichment). The bulk endpoints
@@ -85,35 +86,16 @@ const PATHS: Record<PdlOperation, { single: string; bulk: string }> = {
 // Lookups: the key is canonical (same spelling → same key) and says exactly what is sent.
 
 function personLookup(facts: ContactFacts): Lookup | null {
-  const email = normalizeEmail(facts.email);
-  if (email) return { key: `email:${email}`, params: { email } };
-  const first = normalizeName(facts.first_name);
-  const last = normalizeName(facts.last_name);
-  if (first && last) {
-    // PDL's `company` takes a company's name, website or profile URL.
-    const domain = normalizeDomain(facts.domain);
-    if (domain) {
-      return { key: `name:${nameKey(first)}|${nameKey(last)}|${domain}`, params: { first_name: first, last_name: last, company: domain } };
-    }
-    const company = normalizeName(facts.company_name);
-    if (company) {
-      return {
-        key: `name:${nameKey(first)}|${nameKey(last)}|company:${nameKey(company)}`,
-        params: { first_name: first, last_name: last, company },
-      };
-    }
-  }
-  const linkedin = normalizeLinkedinUrl(facts.linkedin_url);
-  if (linkedin && linkedin.startsWith('https://www.linkedin.com/in/')) {
-    return { key: `linkedin:${linkedin}`, params: { profile: linkedin } };
-  }
-  return null;
+  const byEmail = emailLookup(facts);
+  if (byEmail) return byEmail;
+  // PDL's `company` takes a company's name, website or profile URL.
+  const n = nameAtCompany(facts);
+  if (n) return { key: n.key, params: { first_name: n.first, last_name: n.last, company: n.domain ?? n.company } };
+  const linkedin = personLinkedin(facts);
+  return linkedin ? { key: `linkedin:${linkedin}`, params: { profile: linkedin } } : null;
 }
 
-function companyLookup(facts: ContactFacts): Lookup | null {
-  const domain = normalizeDomain(facts.domain);
-  return domain ? { key: `domain:${domain}`, params: { website: domain } } : null;
-}
+const companyLookup = (facts: ContactFacts): Lookup | null => domainLookup(facts, 'website');
 
 const operations: Record<PdlOperation, OperationSpec> = {
   person_enrich: {
@@ -173,8 +155,8 @@ export function parsePdlCounts(raw: string | null | undefined): Record<string, n
   }
   if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
     for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-      const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-      if (Number.isFinite(n)) out[k.trim().toLowerCase()] = n;
+      const n = finiteNumber(v);
+      if (n !== undefined) out[k.trim().toLowerCase()] = n;
     }
     return out;
   }
@@ -206,16 +188,7 @@ export function parsePdlTime(raw: string | null | undefined): number | undefined
 
 const WINDOW_MS: Record<string, number> = { second: 1_000, minute: MINUTE, hour: HOUR, day: DAY, month: 30 * DAY };
 
-/** The start of the next clock-aligned window of `windowMs` after `now`. */
-export function nextBoundary(now: number, windowMs: number): number {
-  return (Math.floor(now / windowMs) + 1) * windowMs;
-}
-
-/** Start of the next UTC month: when a monthly allowance renews unless PDL says otherwise. */
-export function nextUtcMonthStart(now: number): number {
-  const d = new Date(now);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-}
+export { nextBoundary, nextUtcMonthStart };
 
 /**
  * What PDL says is left of its windows, as QuotaReports. `x-ratelimit-reset` is the end of the
@@ -244,25 +217,9 @@ export function pdlQuota(headers: Headers, now = Date.now()): QuotaReport[] | un
   return reports.length ? reports : undefined;
 }
 
-/** A whole number header ("812"); undefined when absent or not a number. */
-function headerNumber(headers: Headers, name: string): number | undefined {
-  const raw = headers.get(name)?.trim();
-  if (!raw || !/^-?\d+(\.\d+)?$/.test(raw)) return undefined;
-  return Number(raw);
-}
-
 /** Credits left of the product the call drew from (`x-totallimit-remaining`), when PDL says. */
 export function pdlCreditsRemaining(headers: Headers): number | undefined {
   return headerNumber(headers, 'x-totallimit-remaining');
-}
-
-/** Retry-After as delay seconds or an HTTP date, as epoch ms. */
-function retryAfter(headers: Headers, now: number): number | undefined {
-  const raw = headers.get('retry-after')?.trim();
-  if (!raw) return undefined;
-  if (/^\d+(\.\d+)?$/.test(raw)) return now + Math.ceil(Number(raw) * 1000);
-  const t = Date.parse(raw);
-  return Number.isFinite(t) && t > now ? t : undefined;
 }
 
 /**
@@ -289,8 +246,7 @@ function errorText(json: unknown, fallback: string, apiKey: string): string {
     else if (e) s = [e.type, e.message].filter((x): x is string => !!x).join(': ');
   }
   if (!s) s = fallback;
-  if (apiKey) s = s.split(apiKey).join('***');
-  return s.replace(/\s+/g, ' ').trim().slice(0, 200);
+  return vendorWords(s, apiKey);
 }
 
 function isNotFound(json: unknown): boolean {
@@ -336,18 +292,9 @@ function statusResult(status: number, json: unknown, text: string, headers: Head
 // transient: the call was paid for and a retry would pay again. It is a `miss` with `billed: true`
 // (assume the worst about cost, cache it, move on down the waterfall).
 
+/** `billed: false` when PDL's `x-call-credits-spent` says the call cost nothing. */
 function unreadable(status: number, what: string, billed = true): VendorResult {
-  return {
-    outcome: 'miss',
-    httpStatus: status,
-    billed,
-    message: `unreadable 200 answer from People Data Labs (${what}); counted as billed, not retried`,
-  };
-}
-
-function zodProblem(err: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
-  const i = err.issues[0];
-  return i ? `${i.path.map(String).join('.') || 'body'}: ${i.message}` : 'invalid body';
+  return { ...unreadableAnswer('People Data Labs', status, what), billed };
 }
 
 function personHit(data: PdlPerson | null | undefined, likelihood: unknown, billed: boolean): VendorResult {
@@ -422,9 +369,9 @@ function personIdentities(p: PdlPerson): Set<string> {
   const last = normalizeName(p.last_name);
   if (first && last) {
     const domain = normalizeDomain(p.job_company_website);
-    if (domain) ids.add(`name:${nameKey(first)}|${nameKey(last)}|${domain}`);
+    if (domain) ids.add(nameDomainKey(first, last, domain));
     const company = normalizeName(p.job_company_name);
-    if (company) ids.add(`name:${nameKey(first)}|${nameKey(last)}|company:${nameKey(company)}`);
+    if (company) ids.add(nameCompanyKey(first, last, company));
   }
   const linkedin = normalizeLinkedinUrl(p.linkedin_url);
   if (linkedin) ids.add(`linkedin:${linkedin}`);
@@ -520,9 +467,6 @@ function pair(entries: Entry[], lookups: Lookup[], status: number): VendorResult
   );
 }
 
-/** Outcomes after which the next chunks would fail the same way: do not send them. */
-const STOPPING: ReadonlySet<VendorResult['outcome']> = new Set(['rate_limited', 'quota_exhausted', 'auth_failed']);
-
 /** One bulk request of ≤ PDL_BULK_MAX lookups; results in the order of `lookups`. */
 async function bulkChunk(op: PdlOperation, lookups: Lookup[], ctx: CallContext): Promise<{ results: VendorResult[]; stop?: VendorResult }> {
   const body = {
@@ -533,43 +477,37 @@ async function bulkChunk(op: PdlOperation, lookups: Lookup[], ctx: CallContext):
   const quota = pdlQuota(res.headers);
   if (res.status !== 200) {
     const r = finish(statusResult(res.status, res.json, res.text, res.headers, ctx.apiKey), quota);
-    return { results: lookups.map(() => ({ ...r })), ...(STOPPING.has(r.outcome) ? { stop: r } : {}) };
+    return { results: sameForAll(lookups.length, r), ...(isStopping(r) ? { stop: r } : {}) };
   }
   const entries = bulkEntries(op, res, lookups.length, ctx.apiKey);
   if (typeof entries === 'string') {
     // Nothing tells which entries were 200s: assume every lookup may have been paid for.
     const r = finish(unreadable(200, entries, spentAny(res.headers)), quota);
-    return { results: lookups.map(() => ({ ...r })) };
+    return { results: sameForAll(lookups.length, r) };
   }
   return { results: pair(entries, lookups, res.status).map((r) => finish(r, quota)) };
 }
 
-async function callBulk(op: PdlOperation, lookups: Lookup[], ctx: CallContext): Promise<VendorResult[]> {
-  const out: VendorResult[] = [];
-  let stop: VendorResult | undefined;
-  for (let i = 0; i < lookups.length; i += PDL_BULK_MAX) {
-    const chunk = lookups.slice(i, i + PDL_BULK_MAX);
-    if (stop) {
-      const r: VendorResult = {
-        outcome: stop.outcome,
-        httpStatus: 0,
-        billed: false,
-        ...(stop.retryAt !== undefined ? { retryAt: stop.retryAt } : {}),
-        message: `not sent: an earlier chunk got ${stop.outcome}; ${stop.message ?? ''}`.trim(),
-      };
-      out.push(...chunk.map(() => ({ ...r })));
-      continue;
-    }
-    if (ctx.signal?.aborted) {
-      out.push(...chunk.map(() => failureResult({ kind: 'network', message: 'aborted before sending' })));
-      continue;
-    }
-    const { results, stop: s } = await bulkChunk(op, chunk, ctx);
-    out.push(...results);
-    stop = s;
-  }
-  return out;
+/**
+ * A chunk not sent after `stop`: unlike the shared notSentAfter(), it carries no HTTP status, quota or
+ * drift of the refused answer (nothing was asked, so nothing was answered), only its outcome and retryAt.
+ */
+function notSent(stop: VendorResult): VendorResult {
+  return {
+    outcome: stop.outcome,
+    httpStatus: 0,
+    billed: false,
+    ...(stop.retryAt !== undefined ? { retryAt: stop.retryAt } : {}),
+    message: `not sent: an earlier chunk got ${stop.outcome}; ${stop.message ?? ''}`.trim(),
+  };
 }
+
+/**
+ * Chunks of ≤ PDL_BULK_MAX; a chunk stops the next ones only when PDL refused the whole request
+ * (bulkChunk decides: a refused entry inside a 200 answer does not stop them).
+ */
+const callBulk = (op: PdlOperation, lookups: Lookup[], ctx: CallContext): Promise<VendorResult[]> =>
+  sendInChunks(lookups, PDL_BULK_MAX, ctx, (chunk) => bulkChunk(op, chunk, ctx), { notSent });
 
 // ---------------------------------------------------------------------------------------------
 // Connection test
@@ -614,13 +552,7 @@ function connectionResult(res: VendorHttpResponse, apiKey: string): ConnectionTe
 
 // ---------------------------------------------------------------------------------------------
 
-function unknownOperation(operationId: string): VendorResult {
-  return { outcome: 'invalid_input', httpStatus: 0, billed: false, message: `pdl has no operation "${operationId}"` };
-}
-
-function noInput(): VendorResult {
-  return { outcome: 'invalid_input', httpStatus: 0, billed: false, message: 'lookup has no parameters' };
-}
+const unknownOperation = (operationId: string): VendorResult => noSuchOperation('pdl', operationId);
 
 const isOperation = (id: string): id is PdlOperation => id === 'person_enrich' || id === 'company_enrich';
 
@@ -630,20 +562,13 @@ export const pdlAdapter: VendorAdapter = {
   operations,
   async call(operationId: string, lookup: Lookup, ctx: CallContext): Promise<VendorResult> {
     if (!isOperation(operationId)) return unknownOperation(operationId);
-    if (Object.keys(lookup.params).length === 0) return noInput();
+    if (!hasParams(lookup)) return noInput();
     return callSingle(operationId, lookup, ctx);
   },
   async callBatch(operationId: string, lookups: Lookup[], ctx: CallContext): Promise<VendorResult[]> {
     if (!isOperation(operationId)) return lookups.map(() => unknownOperation(operationId));
     // Lookups without parameters are answered locally; the rest go out in chunks of ≤100.
-    const sendable = lookups.map((l, i) => ({ l, i })).filter((x) => Object.keys(x.l.params).length > 0);
-    const results: VendorResult[] = lookups.map(() => noInput());
-    const answered = await callBulk(operationId, sendable.map((x) => x.l), ctx);
-    sendable.forEach((x, j) => {
-      const r = answered[j];
-      if (r) results[x.i] = r;
-    });
-    return results;
+    return answerSendable(lookups, hasParams, noInput, (sendable) => callBulk(operationId, sendable, ctx));
   },
   async testConnection(ctx: CallContext): Promise<ConnectionTest> {
     const res = await vendorFetch(endpoint(ctx, PATHS.person_enrich.single), { method: 'GET', headers: headers(ctx) }, ctx.timeoutMs, ctx.signal);

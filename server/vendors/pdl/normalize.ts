@@ -10,8 +10,9 @@
 //
 // `titleCase` is a normalizer of this folder only: server/vendors/normalize.ts keeps a name's case as
 // the vendor sent it, and PDL is the vendor that sends it lower-cased.
-import { normalizeDomain, normalizeEmail, normalizeLinkedinUrl, normalizeName, normalizePhone } from '../normalize.ts';
-import type { CanonicalField, PartialProfile } from '../types.ts';
+import { linkedinOf, normalizeDomain, normalizeEmail, normalizeName, normalizePhone, numberOf, techStack, text, wholeNumber } from '../normalize.ts';
+import { clamp01, ProfileBuilder } from '../profile.ts';
+import type { PartialProfile } from '../types.ts';
 import type { PdlCompany, PdlPerson } from './schemas.ts';
 
 /** Confidence when PDL sends no usable likelihood: the adapter's own `min_likelihood` floor. */
@@ -21,26 +22,14 @@ export const MAX_CONFIDENCE = 0.95;
 /** PDL does not verify mailboxes or numbers: contact data is capped below a verified e-mail's 0.95. */
 export const CONTACT_CONFIDENCE_CAP = 0.75;
 
-const MAX_TECH = 100;
-
-const clamp01 = (n: number) => (Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : 0);
-
 /**
  * PDL's likelihood (1–10, how sure PDL is the record is the person asked for) as a 0..1 confidence:
  * likelihood / 10, capped at 0.95; absent or unusable → 0.6.
  */
 export function likelihoodConfidence(raw: unknown): number {
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  const n = numberOf(raw);
   if (!Number.isFinite(n) || n <= 0) return DEFAULT_CONFIDENCE;
   return Math.min(MAX_CONFIDENCE, clamp01(n / 10));
-}
-
-/** Free text: NFKC, single-spaced, trimmed, bounded. */
-function text(raw: unknown, max = 200): string | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const s = raw.normalize('NFKC').replace(/\s+/g, ' ').trim();
-  if (!s) return undefined;
-  return s.slice(0, max).trim() || undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -142,23 +131,6 @@ export function seniorityOf(levels: readonly string[]): string | undefined {
   return LEVELS.find(([level]) => have.has(level))?.[1];
 }
 
-function linkedinOf(raw: unknown, kind: 'in' | 'company'): string | undefined {
-  const url = normalizeLinkedinUrl(raw);
-  if (!url) return undefined;
-  const isCompany = url.startsWith('https://www.linkedin.com/company/');
-  return (kind === 'company') === isCompany ? url : undefined;
-}
-
-/** A non-negative whole number from a number or a numeric string ("1,200"); undefined otherwise. */
-function wholeNumber(raw: unknown): string | undefined {
-  let n: number;
-  if (typeof raw === 'number') n = raw;
-  else if (typeof raw === 'string' && /^\s*\d[\d,_ ]*(\.\d+)?\s*$/.test(raw)) n = Number(raw.replace(/[,_ ]/g, ''));
-  else return undefined;
-  if (!Number.isFinite(n) || n <= 0 || n > Number.MAX_SAFE_INTEGER) return undefined;
-  return String(Math.round(n));
-}
-
 /** PDL's size range ("51-200", "10001+", "1,001 - 5,000") spelled one way; other text as it came. */
 export function sizeRange(raw: unknown): string | undefined {
   const s = text(raw, 40);
@@ -170,15 +142,6 @@ export function sizeRange(raw: unknown): string | undefined {
 /** The exact head count when PDL sends one, else its size range. */
 function employeeCount(exact: unknown, range: unknown): string | undefined {
   return wholeNumber(exact) ?? sizeRange(range);
-}
-
-class ProfileBuilder {
-  readonly profile: PartialProfile = {};
-
-  set(field: CanonicalField, value: string | undefined, confidence: number): void {
-    if (value === undefined || value.trim() === '') return;
-    this.profile[field] = { value, confidence: clamp01(confidence) };
-  }
 }
 
 const PROFESSIONAL_EMAIL_TYPES = ['current_professional', 'professional'];
@@ -242,8 +205,7 @@ export function normalizePdlCompany(o: PdlCompany, likelihood: unknown): Partial
   b.set('industry', text(o.industry, 120), c);
   b.set('employee_count', employeeCount(o.employee_count, o.size), c);
   b.set('annual_revenue', text(o.inferred_revenue, 60), c);
-  const tech = [...new Set(o.technologies_used.map((t) => text(t, 80)).filter((t): t is string => !!t && !t.includes(',')))];
-  b.set('tech_stack', tech.length ? tech.slice(0, MAX_TECH).join(', ') : undefined, c);
+  b.set('tech_stack', techStack(o.technologies_used), c);
   b.set('company_linkedin_url', linkedinOf(o.linkedin_url, 'company'), c);
   return b.profile;
 }

@@ -11,20 +11,7 @@
 // `true`/`false` in its place (e.g. `"work_email": true`): the tolerant leaves turn that into null.
 import { z } from 'zod';
 import { expected } from '../drift.ts';
-
-const str = z.string().nullish().catch(null);
-/** A number PDL (or a proxy in front of it) may send as a string ("9"). */
-const numeric = z
-  .union([z.number(), z.string()])
-  .nullish()
-  .catch(null);
-const strList = z
-  .array(z.unknown())
-  .nullish()
-  .catch(null)
-  .transform((a) => (a ?? []).filter((x): x is string => typeof x === 'string'));
-const known = z.unknown().optional();
-const knownKeys = (keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, known])) as Record<string, typeof known>;
+import { entriesOf, known, numeric, opaque, str, strList } from '../schema-leaves.ts';
 
 /** `{"status": 404, "error": {"type": "not_found", "message": "…"}}`, PDL's form of every non-200 answer. */
 export const pdlErrorBody = z.looseObject({
@@ -64,7 +51,7 @@ const pdlEmail = z.looseObject({ address: str, type: str });
 
 /** A PDL person record (`data` of person/enrich and of each person/bulk entry). Values are lower-case. */
 export const pdlPerson = z.looseObject({
-  ...knownKeys(PERSON_OTHER_KEYS),
+  ...known(...PERSON_OTHER_KEYS),
   id: expected(str),
   full_name: expected(str),
   first_name: expected(str),
@@ -76,15 +63,8 @@ export const pdlPerson = z.looseObject({
   /** Without a scheme: "linkedin.com/in/ada-lovelace". */
   linkedin_url: expected(str),
   work_email: expected(str),
-  personal_emails: known,
-  emails: z
-    .array(z.unknown())
-    .nullish()
-    .catch(null)
-    .transform((a) => (a ?? []).flatMap((x) => {
-      const e = pdlEmail.safeParse(x);
-      return e.success ? [e.data] : [];
-    })),
+  personal_emails: opaque,
+  emails: entriesOf(pdlEmail),
   mobile_phone: expected(str),
   phone_numbers: strList,
   job_company_name: expected(str),
@@ -108,8 +88,8 @@ export const personEnrichResponse = z.looseObject({
   status: expected(numeric),
   likelihood: expected(numeric),
   data: expected(pdlPerson.nullish()),
-  matched: known,
-  dataset_version: known,
+  matched: opaque,
+  dataset_version: opaque,
 });
 export type PersonEnrichResponse = z.infer<typeof personEnrichResponse>;
 
@@ -123,8 +103,8 @@ export const bulkPersonItem = z.looseObject({
   data: pdlPerson.nullish().catch(null),
   error: pdlErrorBody.shape.error,
   metadata,
-  matched: known,
-  dataset_version: known,
+  matched: opaque,
+  dataset_version: opaque,
 });
 export type BulkPersonItem = z.infer<typeof bulkPersonItem>;
 
@@ -154,7 +134,7 @@ const COMPANY_OTHER_KEYS = [
 ] as const;
 
 const companyFields = {
-  ...knownKeys(COMPANY_OTHER_KEYS),
+  ...known(...COMPANY_OTHER_KEYS),
   id: str,
   /** Lower-case ("acme labs"); `display_name` carries PDL's own capitalisation ("Acme Labs"). */
   name: expected(str),
@@ -173,7 +153,7 @@ const companyFields = {
       locality: str,
       region: str,
       country: str,
-      ...knownKeys(['address_line_2', 'continent', 'geo', 'metro', 'postal_code', 'street_address']),
+      ...known('address_line_2', 'continent', 'geo', 'metro', 'postal_code', 'street_address'),
     })
     .nullish()
     .catch(null),

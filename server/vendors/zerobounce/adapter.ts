@@ -16,10 +16,15 @@
 // - `POST https://bulkapi.zerobounce.net/v2/validatebatch` `{api_key, email_batch: [{email_address,
 //   ip_address}]}` → `{email_batch: [validation…], errors: [{error, email_address}]}`, where
 //   `email_address: "all"` is an error for the whole batch.
+import { isStopping, notSentAfter, sameForAll, sendInChunks } from '../bulk.ts';
 import { failureResult, unexpectedStatus, vendorFetch } from '../http.ts';
 import type { VendorHttpResponse } from '../http.ts';
 import { driftIfAny } from '../drift.ts';
-import { normalizeEmail } from '../normalize.ts';
+import { retryAfterAt as retryAfter } from '../clock.ts';
+import { emailLookup } from '../lookups.ts';
+import { finiteNumber, normalizeEmail } from '../normalize.ts';
+import { noInput as noInputWith, unknownOperation as noSuchOperation, unreadableAnswer } from '../results.ts';
+import { scrubKeyForms as scrub, scrubMessage } from '../text.ts';
 import type {
   BillingRule,
   CallContext,
@@ -68,10 +73,7 @@ const REAL_API_HOST = /^api(?:-[a-z]{2})?\.zerobounce\.net$/;
 // ---------------------------------------------------------------------------------------------
 // Lookups
 
-function validateLookup(facts: ContactFacts): Lookup | null {
-  const email = normalizeEmail(facts.email);
-  return email ? { key: `email:${email}`, params: { email } } : null;
-}
+const validateLookup = (facts: ContactFacts): Lookup | null => emailLookup(facts);
 
 const operations: Record<string, OperationSpec> = {
   validate: {
@@ -107,18 +109,8 @@ export function zerobounceBulkBase(ctx: Pick<CallContext, 'baseUrl' | 'hosts'>):
   return trimSlash(ctx.baseUrl);
 }
 
-/** Removes the key, raw or in either URL encoding (`%20` / `+`), from any text that may reach a log. */
-function scrub(text: string, apiKey: string): string {
-  if (!apiKey) return text;
-  const forms = new Set([apiKey, encodeURIComponent(apiKey), new URLSearchParams({ k: apiKey }).toString().slice(2)]);
-  let s = text;
-  for (const f of forms) s = s.split(f).join('[key]');
-  return s;
-}
-
-function withScrubbedMessage(r: VendorResult, apiKey: string): VendorResult {
-  return r.message === undefined ? r : { ...r, message: scrub(r.message, apiKey) };
-}
+/** The key travels in URLs and bodies: every message is scrubbed of it, in its URL encodings too. */
+const withScrubbedMessage = (r: VendorResult, apiKey: string): VendorResult => scrubMessage(r, (m) => scrub(m, apiKey));
 
 /** ZeroBounce's error text, whatever key it came under; undefined when the body is not an error. */
 export function zerobounceErrorText(json: unknown): string | undefined {
@@ -144,15 +136,6 @@ export function classifyZerobounceError(text: string): ZerobounceErrorKind {
   if (credits) return 'credits';
   if (/missing|invalid|parameter|email/.test(m)) return 'invalid_input';
   return 'other';
-}
-
-/** Retry-After as delay seconds or an HTTP date (ZeroBounce sends none; a proxy in front may). */
-function retryAfter(headers: Headers | undefined, now: number): number | undefined {
-  const raw = headers?.get('retry-after')?.trim();
-  if (!raw) return undefined;
-  if (/^\d+(\.\d+)?$/.test(raw)) return now + Math.ceil(Number(raw) * 1000);
-  const t = Date.parse(raw);
-  return Number.isFinite(t) && t > now ? t : undefined;
 }
 
 function rateLimited(status: number, blockMs: number, what: string, headers: Headers | undefined, now: number): VendorResult {
@@ -225,13 +208,7 @@ function fromStatus(status: number, text: string, blockMs: number, headers: Head
  * request may have been paid for: a miss counted as billed, not retried (assume the worst about cost).
  */
 function unreadable(status: number, what: string, drift?: SchemaDrift): VendorResult {
-  return {
-    outcome: 'miss',
-    httpStatus: status,
-    billed: true,
-    message: `unreadable 200 answer from ZeroBounce (${what}); counted as billed, not retried`,
-    ...(drift ? { drift } : {}),
-  };
+  return { ...unreadableAnswer('ZeroBounce', status, what), ...(drift ? { drift } : {}) };
 }
 
 /** One validation (single or batch item) → result. `unknown` is the miss form and is free. */
@@ -284,9 +261,8 @@ async function getCredits(ctx: CallContext): Promise<Credits> {
   const res = await vendorFetch(`${trimSlash(ctx.baseUrl)}/getcredits?${qs}`, {}, ctx.timeoutMs, ctx.signal);
   if (res.kind !== 'response') return { kind: 'failed', result: failureResult(res) };
   const parsed = zbCreditsResponse.safeParse(res.json);
-  const raw = parsed.success ? parsed.data.Credits : null;
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-  if (Number.isFinite(n)) return { kind: 'credits', credits: n, httpStatus: res.status };
+  const n = finiteNumber(parsed.success ? parsed.data.Credits : null);
+  if (n !== undefined) return { kind: 'credits', credits: n, httpStatus: res.status };
   const err = zerobounceErrorText(res.json);
   const result = err
     ? fromErrorText(err, res.status, VALIDATE_BLOCK_MS, res.headers, Date.now()).result
@@ -322,9 +298,6 @@ async function validate(lookup: Lookup, ctx: CallContext): Promise<VendorResult>
   const { result, creditCheck } = interpretValidate(res.status, res.json, res.text, res.headers, Date.now());
   return creditCheck ? resolveAuthOrCredits(result, ctx) : result;
 }
-
-/** Outcomes after which the next chunks would fail the same way: do not send them. */
-const STOPPING: ReadonlySet<VendorResult['outcome']> = new Set(['rate_limited', 'quota_exhausted', 'auth_failed']);
 
 /** Results of one batch answer per address; addresses the answer does not mention are absent. */
 function pairBatch(
@@ -383,13 +356,13 @@ async function batchChunk(emails: string[], ips: Map<string, string>, ctx: CallC
     else if (err) whole = fromErrorText(err, res.status, BATCH_BLOCK_MS, res.headers, now);
     else whole = { result: fromStatus(res.status, res.text, BATCH_BLOCK_MS, res.headers, now) ?? unreadable(res.status, 'empty') };
     const r = whole.creditCheck ? await resolveAuthOrCredits(whole.result, ctx) : whole.result;
-    return emails.map(() => ({ ...r }));
+    return sameForAll(emails.length, r);
   }
   const paired = pairBatch(res, emails, now);
   if (paired.whole) {
     const r = paired.whole.creditCheck ? await resolveAuthOrCredits(paired.whole.result, ctx) : paired.whole.result;
     const withDrift = paired.drift && !r.drift ? { ...r, drift: paired.drift } : r;
-    return emails.map(() => ({ ...withDrift }));
+    return sameForAll(emails.length, withDrift);
   }
   return emails.map((e): VendorResult => {
     const r = paired.perEmail.get(e);
@@ -414,23 +387,18 @@ async function validateBatch(lookups: Lookup[], ctx: CallContext): Promise<Vendo
     unique.push(email);
     ips.set(email, l.params['ip_address'] ?? '');
   }
-  const byEmail = new Map<string, VendorResult>();
-  let stop: VendorResult | undefined;
-  for (let i = 0; i < unique.length; i += ZEROBOUNCE_BATCH_MAX) {
-    const chunk = unique.slice(i, i + ZEROBOUNCE_BATCH_MAX);
-    let results: VendorResult[];
-    if (stop) {
-      const r: VendorResult = { ...stop, message: `not sent: an earlier chunk got ${stop.outcome}; ${stop.message ?? ''}`.trim() };
+  // A batch answers per address, so any stopping address (the balance ran out mid-batch) stops the
+  // next chunks; their lookups get that answer without the drift of an answer they never had.
+  const results = await sendInChunks(unique, ZEROBOUNCE_BATCH_MAX, ctx, (chunk) => batchChunk(chunk, ips, ctx), {
+    stopAfter: (rs) => rs.find(isStopping),
+    notSent: (stop) => {
+      const r = notSentAfter(stop);
       delete r.drift;
-      results = chunk.map(() => ({ ...r }));
-    } else if (ctx.signal?.aborted) {
-      results = chunk.map(() => failureResult({ kind: 'network', message: 'aborted before sending' }));
-    } else {
-      results = await batchChunk(chunk, ips, ctx);
-      stop = results.find((r) => STOPPING.has(r.outcome));
-    }
-    chunk.forEach((e, j) => byEmail.set(e, results[j] as VendorResult));
-  }
+      return r;
+    },
+  });
+  const byEmail = new Map<string, VendorResult>();
+  unique.forEach((e, j) => byEmail.set(e, results[j] as VendorResult));
   const answered = new Set<string>();
   return lookups.map((l) => {
     const email = l.params['email'];
@@ -442,13 +410,9 @@ async function validateBatch(lookups: Lookup[], ctx: CallContext): Promise<Vendo
   });
 }
 
-function noInput(): VendorResult {
-  return { outcome: 'invalid_input', httpStatus: 0, billed: false, message: 'lookup has no e-mail address' };
-}
+const noInput = (): VendorResult => noInputWith('lookup has no e-mail address');
 
-function unknownOperation(operationId: string): VendorResult {
-  return { outcome: 'invalid_input', httpStatus: 0, billed: false, message: `zerobounce has no operation "${operationId}"` };
-}
+const unknownOperation = (operationId: string): VendorResult => noSuchOperation('zerobounce', operationId);
 
 // ---------------------------------------------------------------------------------------------
 // Connection test

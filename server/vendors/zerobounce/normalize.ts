@@ -4,6 +4,7 @@
 //
 // Billing (ZeroBounce's own rule): 1 credit per validation, except `unknown`, which is never billed.
 // A status ZeroBounce did not document is assumed billed (assume the worst about cost).
+import { VERDICT_CONFIDENCE, verdictProfile } from '../profile.ts';
 import type { EmailStatus, PartialProfile } from '../types.ts';
 import type { ZbValidation } from './schemas.ts';
 
@@ -18,14 +19,8 @@ const STATUS: ReadonlyMap<string, EmailStatus> = new Map([
   ['do_not_mail', 'do_not_use'],
 ]);
 
-/** Confidence of the canonical status (no score from ZeroBounce). */
-export const ZEROBOUNCE_STATUS_CONFIDENCE: Readonly<Record<EmailStatus, number>> = {
-  valid: 0.95,
-  invalid: 0.95,
-  do_not_use: 0.9,
-  risky: 0.6,
-  unknown: 0.2,
-};
+/** Confidence of the canonical status (no score from ZeroBounce): the verifiers' shared table. */
+export const ZEROBOUNCE_STATUS_CONFIDENCE: Readonly<Record<EmailStatus, number>> = VERDICT_CONFIDENCE;
 
 /** "Catch-All ", "catch_all" and "catchall" are ZeroBounce's `catch-all`; anything else is kept as sent. */
 export function zerobounceRawStatus(raw: unknown): string {
@@ -59,6 +54,6 @@ export function normalizeZerobounceValidation(v: ZbValidation): ZerobounceVerdic
     status,
     // Only `unknown` is free; an empty status is an unreadable answer, which may still have been billed.
     billed: raw !== 'unknown',
-    profile: { email_status: { value: status, confidence: ZEROBOUNCE_STATUS_CONFIDENCE[status] } },
+    profile: verdictProfile(status),
   };
 }

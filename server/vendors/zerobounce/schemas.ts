@@ -5,18 +5,7 @@
 // `"Credits": "2375"`), so those leaves accept both.
 import { z } from 'zod';
 import { expected } from '../drift.ts';
-
-const str = z.string().nullish().catch(null);
-/** A boolean ZeroBounce may send as "true" / "false". */
-const boolish = z
-  .union([z.boolean(), z.string()])
-  .nullish()
-  .catch(null);
-/** A number ZeroBounce may send as a string. */
-const numeric = z
-  .union([z.number(), z.string()])
-  .nullish()
-  .catch(null);
+import { boolish, numeric, str } from '../schema-leaves.ts';
 
 /**
  * One validation: the body of `GET /v2/validate` and an item of `validatebatch`'s `email_batch`.
