@@ -15,6 +15,7 @@ import type { FullenrichSim } from '../../sandbox/vendors/fullenrich.ts';
 import type { RunningServer } from '../../sandbox/vendors/common.ts';
 import { generateContacts } from '../../sandbox/world.ts';
 import type { VendorAdapter } from '../../server/vendors/types.ts';
+import { FULLENRICH_CREDIT_MILLICENTS } from '../../server/vendors/fullenrich/adapter.ts';
 import { randomBytes } from 'node:crypto';
 
 const FE_KEY = 'fullenrich-portal-a-key-0001';
@@ -95,6 +96,10 @@ describe('async vendor', () => {
     const billing = sim.state.billing.snapshot();
     expect(billing.duplicates).toEqual([]);
     expect(billing.billedCalls).toBe(steps.filter((s) => s.billed).length);
+    // Every cent shown: the ledger charges each contact the credits FullEnrich took for it (an
+    // e-mail 1, a phone 10) at the default credit price, not the worst-case price it reserved.
+    const spent = steps.filter((s) => s.billed).reduce((sum, s) => sum + Number(s.cost_mc), 0);
+    expect(spent).toBe(billing.credits * FULLENRICH_CREDIT_MILLICENTS);
     const found = await t.tdb.db.knex('enrichment_runs').whereIn('id', ids).select('status', 'profile');
     expect(found.filter((r) => r.profile?.work_email).length).toBe(steps.filter((s) => s.outcome === 'hit').length);
   });

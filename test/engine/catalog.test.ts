@@ -126,8 +126,10 @@ describe('a scarce bulk endpoint', () => {
     expect(steps.every((s) => s.state === 'done')).toBe(true);
     expect(sim.state.limitSignals).toBe(0);
     const paths = sim.state.requests.map((r) => r.path);
-    expect(paths.filter((p) => p.endsWith('/validatebatch')).length).toBeLessThanOrEqual(2);
-    expect(paths.filter((p) => p.endsWith('/validate')).length).toBeGreaterThanOrEqual(1);
+    const batches = paths.filter((p) => p.endsWith('/validatebatch')).length;
+    const singles = paths.filter((p) => p.endsWith('/validate')).length;
+    // The second wave went out one by one, unless a minute boundary gave it a batch of its own.
+    expect((batches === 1 && singles >= 1) || batches === 2).toBe(true);
   });
 });
 
