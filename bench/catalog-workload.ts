@@ -21,6 +21,7 @@ import type { NeverbounceSimOptions } from '../sandbox/vendors/neverbounce.ts';
 import type { CognismSimOptions } from '../sandbox/vendors/cognism.ts';
 import type { ClearbitSimOptions } from '../sandbox/vendors/clearbit.ts';
 import type { FullenrichSimOptions } from '../sandbox/vendors/fullenrich.ts';
+import { contactProperties, hashSeed } from './harness.ts';
 
 export const CATALOG_SEED = 'cascade-catalog-1';
 
@@ -323,20 +324,7 @@ export interface CatalogWorkload {
   };
 }
 
-export function contactProperties(c: GeneratedContact): Record<string, string> {
-  return {
-    ...(c.email ? { email: c.email } : {}),
-    firstname: c.firstName,
-    lastname: c.lastName,
-    website: c.domain,
-  };
-}
 
-function hashSeed(seed: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
 
 export function buildCatalogWorkload(options: CatalogWorkloadOptions = DEFAULT_CATALOG_WORKLOAD): CatalogWorkload {
   const duplicates = Math.round(options.triggers * options.duplicateShare);

@@ -22,15 +22,10 @@ import { buildReport } from './report.ts';
 import type { ReportInput } from './report.ts';
 import { APOLLO_KEY, DEFAULT_CAPS, HUNTER_KEY, buildWorkload, simOptions } from './workload.ts';
 import type { BenchCaps } from './workload.ts';
+import { envInt } from './harness.ts';
 
 const env = process.env;
-const int = (name: string, def: number): number => {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number`);
-  return n;
-};
+const int = envInt;
 
 const caps: BenchCaps = {
   apolloPeopleMatch: int('BENCH_APOLLO_MATCH_RPS', DEFAULT_CAPS.apolloPeopleMatch),

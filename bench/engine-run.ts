@@ -7,7 +7,6 @@ import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import knexFactory from 'knex';
-import type { DestinationStream } from 'pino';
 import { configSchema, loadConfig } from '../server/config.ts';
 import type { Config } from '../server/config.ts';
 import { openDatabase } from '../server/db/database.ts';
@@ -25,6 +24,7 @@ import { startSampler, traceDb, traceQueueDb } from './probes.ts';
 import type { DbTraceResult, QueueDbTrace, SamplerResult } from './probes.ts';
 import { APOLLO_KEY, HUNTER_KEY, PORTAL_ID, portalRateLimits, simOptions } from './workload.ts';
 import type { BenchCaps, TriggerKind, Workload } from './workload.ts';
+import { LogCounter, percentile, sleep } from './harness.ts';
 
 export interface EngineRunOptions {
   caps: BenchCaps;
@@ -118,27 +118,7 @@ function recordingAdapters(calls: CallRecord[]): Map<string, VendorAdapter> {
   return out;
 }
 
-/** Counts the engine's warn/error lines by message (nothing is printed). */
-class LogCounter implements DestinationStream {
-  readonly counts: Record<string, number> = {};
-  write(line: string): void {
-    let msg = 'unparsed';
-    try {
-      const o = JSON.parse(line) as { msg?: string; level?: number };
-      msg = `${o.level ?? '?'}: ${o.msg ?? ''}`;
-    } catch {
-      /* keep 'unparsed' */
-    }
-    this.counts[msg] = (this.counts[msg] ?? 0) + 1;
-  }
-}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!);
-}
 
 export async function runEngine(workload: Workload, opts: EngineRunOptions): Promise<EnginePhase> {
   const pgUrl = process.env.DATABASE_URL || undefined;

@@ -24,7 +24,6 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import knexFactory from 'knex';
-import type { DestinationStream } from 'pino';
 import { configSchema, loadConfig } from '../server/config.ts';
 import type { Config } from '../server/config.ts';
 import { openDatabase } from '../server/db/database.ts';
@@ -54,15 +53,10 @@ import {
 } from './catalog-workload.ts';
 import type { CapKnobs, CatalogPlan, CatalogWorkload, FullenrichBenchOptions, TriggerKind } from './catalog-workload.ts';
 import { buildCatalogReport } from './catalog-report.ts';
+import { LogCounter, envInt, percentile, sleep } from './harness.ts';
 
 const env = process.env;
-const int = (name: string, def: number, min = 1): number => {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number ≥ ${min}`);
-  return n;
-};
+const int = envInt;
 const share = (name: string, def: number): number => {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return def;
@@ -90,22 +84,6 @@ function benchAdapters(): Map<string, VendorAdapter> {
   return out;
 }
 
-/** Counts the engine's warn/error lines by message (nothing is printed). */
-class LogCounter implements DestinationStream {
-  readonly counts: Record<string, number> = {};
-  write(line: string): void {
-    let msg = 'unparsed';
-    try {
-      const o = JSON.parse(line) as { msg?: string; level?: number };
-      msg = `${o.level ?? '?'}: ${o.msg ?? ''}`;
-    } catch {
-      /* keep 'unparsed' */
-    }
-    this.counts[msg] = (this.counts[msg] ?? 0) + 1;
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const num = (v: unknown) => Number(v ?? 0);
 
 export interface StepRow {
@@ -182,10 +160,6 @@ interface EngineRunOptions {
   log: (s: string) => void;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!);
-}
 
 async function runCatalogEngine(workload: CatalogWorkload, opts: EngineRunOptions): Promise<CatalogEnginePhase> {
   const pgUrl = env.DATABASE_URL || undefined;

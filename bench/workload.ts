@@ -16,6 +16,7 @@ import type { FieldGroup } from '../server/vendors/types.ts';
 import type { ApolloSimOptions } from '../sandbox/vendors/apollo.ts';
 import type { HunterSimOptions } from '../sandbox/vendors/hunter.ts';
 import type { RateWindow } from '../server/vendors/types.ts';
+import { contactProperties, hashSeed } from './harness.ts';
 
 export const BENCH_SEED = 'cascade-bench-1';
 export const PORTAL_ID = 1;
@@ -58,14 +59,6 @@ export interface Workload {
   counts: Record<TriggerKind, number> & { contactsWithEmail: number; domains: number };
 }
 
-export function contactProperties(c: GeneratedContact): Record<string, string> {
-  return {
-    ...(c.email ? { email: c.email } : {}),
-    firstname: c.firstName,
-    lastname: c.lastName,
-    website: c.domain,
-  };
-}
 
 export function buildWorkload(options: WorkloadOptions = DEFAULT_WORKLOAD): Workload {
   const duplicates = Math.round(options.triggers * options.duplicateShare);
@@ -132,11 +125,6 @@ export function buildWorkload(options: WorkloadOptions = DEFAULT_WORKLOAD): Work
   };
 }
 
-function hashSeed(seed: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The customer's plan: rate caps per endpoint and key, given to the simulators (what the vendor
