@@ -71,6 +71,23 @@ export class FaultInjector {
   }
 }
 
+/**
+ * Answers a drawn fault the way a failing upstream does: a reset drops the connection, a timeout
+ * never answers (the client must give up), a 5xx answers with `body`. Counts it on the injector.
+ */
+export function serveFault(faults: FaultInjector, fault: FaultKind, req: Request, res: Response, rand: () => number, body: unknown): void {
+  faults.injected[fault]++;
+  if (fault === 'reset') {
+    req.socket.destroy();
+    return;
+  }
+  if (fault === 'timeout') {
+    req.socket.setTimeout(120_000, () => req.socket.destroy());
+    return;
+  }
+  res.status([500, 502, 503][Math.floor(rand() * 3)] as number).json(body);
+}
+
 export interface RateWindowSpec {
   /** Name the vendor uses for the window in its messages/headers, e.g. "minute". */
   name: string;
@@ -273,18 +290,7 @@ export function faultAndLatency(state: SimState, keyOf: (req: Request) => string
     const fault = state.faults.draw();
     if (fault) {
       record.fault = fault;
-      state.faults.injected[fault]++;
-      if (fault === 'reset') {
-        req.socket.destroy();
-        return;
-      }
-      if (fault === 'timeout') {
-        // Hold the socket open without answering until the client gives up.
-        req.socket.setTimeout(120_000, () => req.socket.destroy());
-        return;
-      }
-      const status = [500, 502, 503][Math.floor(state.rand() * 3)] as number;
-      res.status(status).json({ error: 'simulated upstream failure' });
+      serveFault(state.faults, fault, req, res, state.rand, { error: 'simulated upstream failure' });
       return;
     }
     const [lo, hi] = state.latencyMs;
