@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import * as m001 from './001_engine.ts';
 import * as m002 from './002_catalog.ts';
+import * as m003 from './003_hubspot.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -12,6 +13,7 @@ interface Migration {
 const migrations: Record<string, Migration> = {
   '001_engine': m001,
   '002_catalog': m002,
+  '003_hubspot': m003,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,10 +1,13 @@
-// The Express application. Routes only translate HTTP into engine calls: health and metrics, and
-// the callbacks of asynchronous vendors (the HubSpot routes arrive with the integration issue).
+// The Express application. Routes only translate HTTP into engine calls: health and metrics, the
+// OAuth install, HubSpot's workflow action and webhooks, and the callbacks of asynchronous vendors.
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { Cascade } from './cascade.ts';
 import { vendorCallbackRoutes } from './http/vendor-callbacks.ts';
+import { workflowActionRoutes } from './http/workflow-actions.ts';
+import { webhookRoutes } from './http/hubspot-webhooks.ts';
+import { oauthRoutes } from './hubspot/oauth.ts';
 
 export function createApp(cascade: Cascade): express.Express {
   const app = express();
@@ -25,6 +28,41 @@ export function createApp(cascade: Cascade): express.Express {
   app.get('/metrics', async (_req, res) => {
     res.type(cascade.metrics.registry.contentType).send(await cascade.metrics.registry.metrics());
   });
+  const clientSecret = () => cascade.config.HUBSPOT_CLIENT_SECRET;
+  app.use(
+    oauthRoutes({
+      config: cascade.config,
+      db: cascade.db.knex,
+      tokens: cascade.hubspot.tokens,
+      ring: cascade.ring,
+      log,
+      onInstalled: cascade.hubspot.onInstalled,
+    }),
+  );
+  app.use(
+    workflowActionRoutes({
+      clientSecret,
+      publicBaseUrl: cascade.publicBaseUrl,
+      blockExpiration: cascade.config.WORKFLOW_BLOCK_EXPIRATION,
+      installed: cascade.hubspot.installed,
+      trigger: cascade.trigger,
+      metrics: cascade.metrics,
+      log,
+    }),
+  );
+  const companyOps = new Set<string>();
+  for (const [vendor, adapter] of cascade.deps.adapters) {
+    for (const [op, spec] of Object.entries(adapter.operations)) if (spec.groups.every((g) => g === 'company')) companyOps.add(`${vendor}.${op}`);
+  }
+  app.use(
+    webhookRoutes({
+      db: cascade.db.knex,
+      clientSecret,
+      publicBaseUrl: cascade.publicBaseUrl,
+      isCompanyLookup: (vendor, op) => companyOps.has(`${vendor}.${op}`),
+      log,
+    }),
+  );
   app.use(vendorCallbackRoutes(cascade, log));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });

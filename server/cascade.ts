@@ -18,7 +18,8 @@ import type { TriggerInput, TriggerResult } from './enrichment/runs.ts';
 import type { RunSummary } from './enrichment/outcome.ts';
 import { defaultAdapters, vendorBaseUrls } from './vendors/registry.ts';
 import type { VendorAdapter } from './vendors/types.ts';
-import { enqueueRunsWithin, enqueueWithin, schedulePollWith, startBoss, startWorker } from './jobs/queue.ts';
+import { enqueueManyWithin, enqueueRunsWithin, enqueueWithin, schedulePollWith, startBoss, startWorker } from './jobs/queue.ts';
+import { TriggerIntake } from './enrichment/intake.ts';
 import type { WorkerHandle } from './jobs/queue.ts';
 import { VendorCaller } from './enrichment/vendor-call.ts';
 import { DriftRecorder } from './enrichment/drift-recorder.ts';
@@ -32,6 +33,29 @@ import type { Metrics } from './metrics.ts';
 import { startSchedules } from './jobs/cron.ts';
 import type { ScheduledJob, Schedules } from './jobs/cron.ts';
 import { reportDrift } from './jobs/drift-report.ts';
+import { TtlCache } from './enrichment/ttl-cache.ts';
+import { TokenStore } from './hubspot/tokens.ts';
+import { PortalApi } from './hubspot/portal-api.ts';
+import { OutboxFlusher } from './hubspot/flusher.ts';
+import { dropPortal } from './hubspot/outbox.ts';
+import { writeBackHook } from './hubspot/write-back.ts';
+import { ensureCascadeProperties } from './hubspot/properties.ts';
+import { recordAudit } from './enrichment/audit.ts';
+import { hubspotJobs } from './jobs/hubspot-jobs.ts';
+import { registerDatabaseGauges } from './metrics.ts';
+import { hubspotClient } from './hubspot/client.ts';
+import type { KeyRing } from './security/envelope.ts';
+
+/** The HubSpot side: tokens per portal, paced API access, the write-back outbox. */
+export interface HubSpotSide {
+  tokens: TokenStore;
+  api: PortalApi;
+  flusher: OutboxFlusher;
+  /** Installed (tokens on file); cached for a few seconds, since every workflow action asks. */
+  installed(portalId: number): Promise<boolean>;
+  /** After OAuth: the cascade property group and properties exist, and the install is on record. */
+  onInstalled(portalId: number, accessToken: string): Promise<void>;
+}
 
 export interface Cascade {
   config: Config;
@@ -57,6 +81,12 @@ export interface Cascade {
   /** The scheduled jobs (node-cron, one instance per slot). */
   jobs: ScheduledJob[];
   startSchedules(): Schedules;
+  hubspot: HubSpotSide;
+  ring: KeyRing;
+  /** Where HubSpot and vendors reach this backend (PUBLIC_BASE_URL, or set once listening). */
+  publicBaseUrl(): string | null;
+  /** Starts sending the outbox to HubSpot (the server and the demo; tests may flush by hand). */
+  startOutbox(): void;
   close(): Promise<void>;
 }
 
@@ -129,6 +159,36 @@ export async function createCascade(config: Config, opts: CascadeOptions): Promi
     schedulePoll,
     log,
   };
+  const instanceId = opts.instanceId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  registerDatabaseGauges(metrics, db.knex);
+  const installedCache = new TtlCache<number, boolean>(5_000);
+  const tokenStore = new TokenStore({
+    db: db.knex,
+    ring,
+    tokenUrl: `${config.HUBSPOT_API_BASE_URL}/oauth/v3/token`,
+    clientId: config.HUBSPOT_CLIENT_ID ?? '',
+    clientSecret: config.HUBSPOT_CLIENT_SECRET ?? '',
+    log,
+    onUninstall: async (portalId) => {
+      installedCache.delete(portalId);
+      credentials.forgetPortal(portalId);
+      const dropped = await dropPortal(db.knex, portalId, 'portal uninstalled');
+      log.warn({ portalId, dropped }, 'portal uninstalled: its pending HubSpot writes were dropped');
+    },
+  });
+  const api = new PortalApi({ tokens: tokenStore, gate, basePath: config.HUBSPOT_API_BASE_URL, callsPer10s: config.HUBSPOT_CALLS_PER_10S, metrics, log });
+  const flusher = new OutboxFlusher({ db: db.knex, api, owner: instanceId, delayMs: config.OUTBOX_FLUSH_DELAY_MS, log });
+  const hubspot: HubSpotSide = {
+    tokens: tokenStore,
+    api,
+    flusher,
+    installed: (portalId) => installedCache.get(portalId, () => tokenStore.installed(portalId)),
+    onInstalled: async (portalId, accessToken) => {
+      installedCache.delete(portalId);
+      const props = await ensureCascadeProperties(hubspotClient(accessToken, config.HUBSPOT_API_BASE_URL), log);
+      await recordAudit(db.knex, { portalId, type: 'app.installed', detail: { propertiesCreated: props.created.length, propertiesExisting: props.existing.length } });
+    },
+  };
   const deps: EngineDeps = {
     db: db.knex,
     adapters,
@@ -137,7 +197,8 @@ export async function createCascade(config: Config, opts: CascadeOptions): Promi
     breakers,
     caller,
     log,
-    instanceId: opts.instanceId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    instanceId,
+    onFinished: writeBackHook({ appEventType: config.HUBSPOT_APP_EVENT_TYPE }),
     tuning: {
       timeoutMs: config.VENDOR_TIMEOUT_MS,
       maxAttempts: config.VENDOR_MAX_ATTEMPTS,
@@ -147,22 +208,40 @@ export async function createCascade(config: Config, opts: CascadeOptions): Promi
     },
   };
   const enqueue = enqueueWithin(boss);
+  // Triggers arriving together (a workflow enrolling thousands) are accepted in one transaction.
+  const intake = new TriggerIntake({ db: db.knex, enqueueRuns: enqueueManyWithin(boss), single: (input) => acceptTrigger(db.knex, input, enqueue) });
   const workers: WorkerHandle[] = [];
   const schedules: Schedules[] = [];
   const jobs: ScheduledJob[] = [
-    { name: 'vendor-drift-report', schedule: config.DRIFT_REPORT_CRON, run: async (trx) => {
+    { name: 'vendor-drift-report', schedule: config.DRIFT_REPORT_CRON, run: async (knex) => {
       await drift.flush();
-      const report = await reportDrift(trx, metrics);
+      const report = await reportDrift(knex, metrics);
       return { vendors: report.map((v) => ({ vendor: v.vendor, unknown: v.unknown.length, missing: v.missing.length })) };
     } },
+    ...hubspotJobs({
+      tokens: tokenStore,
+      flusher,
+      api,
+      gate,
+      trigger: (input) => acceptTrigger(db.knex, input, enqueue),
+      outboxDelayMs: config.OUTBOX_FLUSH_DELAY_MS,
+      log,
+      schedules: {
+        tokenRefresh: config.TOKEN_REFRESH_CRON,
+        outboxSweep: config.OUTBOX_SWEEP_CRON,
+        cachePurge: config.CACHE_PURGE_CRON,
+        scheduledRefresh: config.SCHEDULED_REFRESH_CRON,
+      },
+    }),
   ];
+  let outboxStarted = false;
   return {
     config,
     db,
     credentials,
     deps,
     boss,
-    trigger: (input) => acceptTrigger(db.knex, input, enqueue),
+    trigger: (input) => intake.submit(input),
     execute: (runId) => executeRun(deps, runId),
     startWorker: async (concurrency = config.WORKER_CONCURRENCY) => {
       const w = await startWorker(boss, db.knex, (runId) => executeRun(deps, runId), {
@@ -179,6 +258,8 @@ export async function createCascade(config: Config, opts: CascadeOptions): Promi
     acceptCallback: (vendor, token, req) => acceptCallback(asyncDeps, vendor, token, req),
     setPublicBaseUrl: (url) => {
       publicBaseUrl = url.replace(/\/+$/, '');
+      // One answer everywhere: the OAuth redirect URI and signature checks read the config.
+      config.PUBLIC_BASE_URL = publicBaseUrl;
     },
     caller,
     asyncDeps,
@@ -186,14 +267,24 @@ export async function createCascade(config: Config, opts: CascadeOptions): Promi
     metrics,
     jobs,
     startSchedules: () => {
-      const s = startSchedules(db.knex, jobs, deps.instanceId, log);
+      const s = startSchedules(db.knex, jobs, deps.instanceId, log, { singleConnection: db.kind === 'pglite' });
       schedules.push(s);
       return s;
+    },
+    hubspot,
+    ring,
+    publicBaseUrl: () => publicBaseUrl,
+    startOutbox: () => {
+      if (outboxStarted) return;
+      outboxStarted = true;
+      flusher.start();
     },
     close: async () => {
       for (const s of schedules) s.stop();
       caller.drain();
       for (const w of workers) await w.stop();
+      // What finished runs owe HubSpot leaves now rather than waiting for a batch to fill.
+      if (outboxStarted) await flusher.stop(true).catch((err: unknown) => log.error({ err }, 'outbox drain at shutdown failed'));
       await drift.close();
       await boss.stop({ graceful: true, timeout: 10_000 });
       if (!opts.db) await db.close();

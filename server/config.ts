@@ -83,6 +83,27 @@ export const configSchema = z.object({
   VENDOR_BATCH_WINDOW_MS: int(2_000, 0, 30_000),
   // The daily schema-drift report (node-cron syntax, server time).
   DRIFT_REPORT_CRON: z.string().trim().refine((v) => cron.validate(v), 'must be a cron expression, e.g. "17 3 * * *"').default('17 3 * * *'),
+  // --- HubSpot -------------------------------------------------------------------------------
+  // The public app's OAuth credentials. The client secret also verifies every signed request HubSpot
+  // sends (workflow actions, webhooks, hubspot.fetch). Unset: the HubSpot routes answer 503.
+  HUBSPOT_CLIENT_ID: z.string().trim().min(1).optional(),
+  HUBSPOT_CLIENT_SECRET: z.string().trim().min(8, 'must be at least 8 characters').optional(),
+  HUBSPOT_API_BASE_URL: url.default('https://api.hubapi.com'),
+  HUBSPOT_AUTHORIZE_URL: url.default('https://app.hubspot.com/oauth/authorize'),
+  // The timeline app event type (eventTypeName) once HubSpot has approved it; unset = the audit trail
+  // stays in Cascade's database and the cascade_* properties only.
+  HUBSPOT_APP_EVENT_TYPE: z.string().trim().min(1).max(200).optional(),
+  // Calls per portal per 10 s Cascade allows itself (HubSpot allows 110; the rest is headroom).
+  HUBSPOT_CALLS_PER_10S: int(100, 1, 110),
+  // Queued writes (properties, callback completions, timeline events) wait up to this long to share
+  // a batch of 100; card clicks are flushed at once.
+  OUTBOX_FLUSH_DELAY_MS: int(10_000, 0, 300_000),
+  // How the workflow waits for us: HubSpot moves on without our outputs after this (ISO-8601).
+  WORKFLOW_BLOCK_EXPIRATION: z.string().trim().regex(/^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/, 'must be an ISO-8601 duration such as P1D or PT12H').default('P1D'),
+  TOKEN_REFRESH_CRON: z.string().trim().refine((v) => cron.validate(v), 'must be a cron expression').default('*/5 * * * *'),
+  OUTBOX_SWEEP_CRON: z.string().trim().refine((v) => cron.validate(v), 'must be a cron expression').default('* * * * *'),
+  CACHE_PURGE_CRON: z.string().trim().refine((v) => cron.validate(v), 'must be a cron expression').default('41 2 * * *'),
+  SCHEDULED_REFRESH_CRON: z.string().trim().refine((v) => cron.validate(v), 'must be a cron expression').default('23 * * * *'),
   VENDOR_TIMEOUT_MS: int(10_000, 100, 120_000),
   VENDOR_MAX_IN_FLIGHT: int(8, 1, 200),
   VENDOR_MAX_ATTEMPTS: int(3, 1, 10),
@@ -90,7 +111,8 @@ export const configSchema = z.object({
   // the engine's own event loop and can hold a send back at the start of a burst.
   RATE_WINDOW_GUARD_MS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be at least 0').max(5_000, 'must be at most 5000').optional(),
   STEP_WAIT_BUDGET_MS: int(120_000, 0, 3_600_000),
-  WORKER_CONCURRENCY: int(16, 1, 500),
+  // 0: this instance executes no runs (an HTTP front that only answers HubSpot; workers elsewhere).
+  WORKER_CONCURRENCY: int(16, 0, 500),
   RUN_LEASE_MS: int(30_000, 1_000, 3_600_000),
 });
 

@@ -1,5 +1,8 @@
-// Process entry point: validate configuration, open the database, start the queue worker and the
-// HTTP server; on SIGTERM/SIGINT stop taking work, let in-flight runs finish, then exit.
+// Process entry point: validate configuration, open the database, start the queue worker, the
+// HubSpot outbox, the schedules and the HTTP server. On SIGTERM/SIGINT: stop taking requests, let
+// in-flight runs finish (a run that cannot finish in time keeps its state in the database and its
+// lease lapses, so another instance resumes it without repeating a billed call), send what the
+// outbox holds, then exit.
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { createCascade } from './cascade.ts';
@@ -17,7 +20,9 @@ try {
 }
 const log = createLogger({ level: config.LOG_LEVEL });
 const cascade = await createCascade(config, { log });
-await cascade.startWorker();
+// WORKER_CONCURRENCY=0: an HTTP front only (answers HubSpot at once; other instances run the engine).
+if (config.WORKER_CONCURRENCY > 0) await cascade.startWorker();
+cascade.startOutbox();
 cascade.startSchedules();
 const server = createApp(cascade).listen(config.PORT, () => {
   // Async vendors call back here; behind a proxy or in production set PUBLIC_BASE_URL.
@@ -31,7 +36,14 @@ const stop = async (signal: string) => {
   stopping = true;
   log.info({ signal }, 'shutting down');
   server.close();
+  server.closeIdleConnections();
+  // A hard stop if draining hangs (a vendor or HubSpot not answering): the database keeps the rest.
+  setTimeout(() => {
+    log.error('shutdown took longer than 30 s; exiting with work left for the next start');
+    process.exit(1);
+  }, 30_000).unref();
   await cascade.close();
+  log.info('stopped cleanly');
   process.exit(0);
 };
 process.on('SIGTERM', () => void stop('SIGTERM'));

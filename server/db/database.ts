@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import ClientPgLite from 'knex-pglite';
+import { prioritizeSingleConnection } from './priority.ts';
 import { fromPglite } from 'pg-boss';
 import type { Db as IDatabase } from 'pg-boss';
 import { migrationSource } from '../../migrations/index.ts';
@@ -82,6 +83,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   // two never interleave.
   const inner = fromPglite(pglite);
   const client = knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };
+  prioritizeSingleConnection(client);
   const bossDb: IDatabase = {
     async executeSql(text: string, values?: unknown[]) {
       const conn = await client.acquireConnection();

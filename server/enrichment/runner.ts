@@ -45,6 +45,20 @@ export interface EngineDeps {
   log: Logger;
   instanceId: string;
   tuning: EngineTuning;
+  /** Runs in the transaction that finishes a run (the HubSpot write-back queues its work here). */
+  onFinished?: (trx: Knex.Transaction, run: FinishedRun) => Promise<void>;
+}
+
+/** A run as it finishes: what the write-back needs, without knowing the engine's tables. */
+export interface FinishedRun {
+  runId: string;
+  portalId: number;
+  contactId: string;
+  interactive: boolean;
+  summary: RunSummary;
+  profile: CanonicalProfile;
+  appProperties: Record<string, string>;
+  finishedAt: Date;
 }
 
 interface RunRow {
@@ -621,7 +635,8 @@ class RunExecution {
     });
     const now = new Date();
     const policy = computePropertyChanges(this.profile, this.run.contact.properties, this.settings);
-    const changes = { ...(summary.status === 'suppressed' ? {} : policy.changes), ...appProperties(summary, this.profile, now) };
+    const app = appProperties(summary, this.profile, now);
+    const changes = { ...(summary.status === 'suppressed' ? {} : policy.changes), ...app };
     const done = await this.db.transaction(async (trx) => {
       const n = await trx('enrichment_runs')
         .where({ id: this.run.id, lease_owner: this.owner, state: 'running', force_refresh: this.run.force_refresh })
@@ -629,8 +644,9 @@ class RunExecution {
         .update({
           state: 'done',
           status: summary.status,
-          profile: JSON.stringify(this.profile),
-          changes: JSON.stringify({ properties: changes, decisions: policy.decisions }),
+          // A contact erased while its run was under way stays erased.
+          profile: trx.raw('CASE WHEN purged_at IS NULL THEN ?::jsonb ELSE NULL END', [JSON.stringify(this.profile)]),
+          changes: trx.raw('CASE WHEN purged_at IS NULL THEN ?::jsonb ELSE NULL END', [JSON.stringify({ properties: changes, decisions: policy.decisions })]),
           summary: JSON.stringify(summary),
           cost_mc: costMc,
           lease_owner: null,
@@ -644,6 +660,16 @@ class RunExecution {
         contactId: this.run.contact_id,
         type: 'run.finished',
         detail: { status: summary.status, errorCode: summary.errorCode, fields: summary.fieldsFilled, sources: summary.sources, costMc },
+      });
+      await this.deps.onFinished?.(trx, {
+        runId: this.run.id,
+        portalId: Number(this.run.portal_id),
+        contactId: this.run.contact_id,
+        interactive: this.run.interactive,
+        summary,
+        profile: this.profile,
+        appProperties: app,
+        finishedAt: now,
       });
       return true;
     });

@@ -37,6 +37,16 @@ export const portalSettingsSchema = z
     confidence_threshold: z.number().min(0).max(1).default(0.6),
     costs_mc: z.record(opKey, z.number().int().min(0).max(100_000_000)).default({}),
     rate_limits: z.record(opKey, z.array(rateWindow).min(1).max(4)).default({}),
+    // Opt-in: re-enrich contacts whose last enrichment is older than stale_after_days, at most
+    // max_contacts per hourly pass (caps still apply to every call).
+    scheduled_refresh: z
+      .object({
+        enabled: z.boolean().default(false),
+        stale_after_days: z.number().int().min(1).max(3650).default(90),
+        max_contacts: z.number().int().min(1).max(10_000).default(500),
+        groups: z.array(z.enum(FIELD_GROUPS)).min(1).default(['email', 'person', 'company']),
+      })
+      .default({ enabled: false, stale_after_days: 90, max_contacts: 500, groups: ['email', 'person', 'company'] }),
   })
   .strict();
 

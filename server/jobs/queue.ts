@@ -53,6 +53,13 @@ export function enqueueRunsWithin(boss: PgBoss) {
   };
 }
 
+/** Queues many runs in one statement inside the caller's transaction (the trigger intake's batches). */
+export function enqueueManyWithin(boss: PgBoss) {
+  return async (trx: Knex.Transaction, runIds: string[]) => {
+    if (runIds.length) await boss.insert(RUN_QUEUE, runIds.map((runId) => ({ data: { runId } })), { db: fromKnex(trx) });
+  };
+}
+
 export function schedulePollWith(boss: PgBoss) {
   return async (requestId: string, at: Date) => {
     await boss.send(ASYNC_POLL_QUEUE, { requestId }, { startAfter: at });

@@ -40,6 +40,13 @@ export class CredentialStore implements KeyProvider {
     this.vendors = new TtlCache(cacheTtlMs);
   }
 
+  /** The portal's keys were deleted behind this store's back (uninstall): stop serving cached ones. */
+  forgetPortal(portalId: number): void {
+    this.vendors.delete(portalId);
+    // Uninstalls are rare: dropping every cached key (others reload in one query) is the simple, sure way.
+    this.keys.clear();
+  }
+
   private forget(portalId: number, vendor: string): void {
     this.keys.delete(`${portalId}|${vendor}`);
     this.vendors.delete(portalId);

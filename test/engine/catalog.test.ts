@@ -240,8 +240,8 @@ describe('test connection and the drift report', () => {
     const job = t.cascade.jobs.find((j) => j.name === 'vendor-drift-report')!;
     const slot = '2026-11-23T03:17:00.000Z';
     const [a, b] = await Promise.all([
-      runExclusive(t.tdb.db.knex, job, slot, 'instance-a'),
-      runExclusive(t.tdb.db.knex, job, slot, 'instance-b'),
+      runExclusive(t.tdb.db.knex, job, slot, 'instance-a', { singleConnection: t.tdb.db.kind === 'pglite' }),
+      runExclusive(t.tdb.db.knex, job, slot, 'instance-b', { singleConnection: t.tdb.db.kind === 'pglite' }),
     ]);
     expect([a.ran, b.ran].filter(Boolean)).toHaveLength(1);
     const events = await t.tdb.db.knex('audit_events').whereNull('portal_id').andWhere({ type: 'vendor.schema_drift' });

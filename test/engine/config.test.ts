@@ -26,6 +26,14 @@ describe('configuration', () => {
     expect(JSON.stringify(p)).not.toContain('hunter2');
   });
 
+  it('names bad HubSpot settings, without echoing the client secret', () => {
+    const p = problems({ HUBSPOT_CLIENT_SECRET: 'short', HUBSPOT_CALLS_PER_10S: '500', WORKFLOW_BLOCK_EXPIRATION: 'tomorrow', TOKEN_REFRESH_CRON: 'every five minutes', HUBSPOT_API_BASE_URL: 'api.hubapi.com' });
+    expect(p.map((x) => x.variable).sort()).toEqual(['HUBSPOT_API_BASE_URL', 'HUBSPOT_CALLS_PER_10S', 'HUBSPOT_CLIENT_SECRET', 'TOKEN_REFRESH_CRON', 'WORKFLOW_BLOCK_EXPIRATION']);
+    expect(p.find((x) => x.variable === 'HUBSPOT_CALLS_PER_10S')!.message).toMatch(/at most 110/);
+    expect(JSON.stringify(p)).not.toContain('short');
+    expect(loadConfig({ WORKFLOW_BLOCK_EXPIRATION: 'PT12H' }).WORKFLOW_BLOCK_EXPIRATION).toBe('PT12H');
+  });
+
   it('requires ENCRYPTION_KEYS with Postgres (only the embedded default generates its own key)', () => {
     expect(problems({ DATABASE_URL: 'postgres://u@h/db' })).toEqual([
       expect.objectContaining({ variable: 'ENCRYPTION_KEYS' }),
