@@ -1,8 +1,7 @@
 // Starts the nine vendor simulators of the catalog benchmark in a child process
 // (bench/catalog-sim-child.ts) and reads their own counters and request logs over IPC.
-import { fork } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { forkChild, snapshots, stopChild } from './child-process.ts';
 import type { BillingSnapshot, FaultKind } from '../sandbox/vendors/common.ts';
 import type { CatalogSimOptions, VendorId } from './catalog-workload.ts';
 
@@ -48,45 +47,11 @@ export interface CatalogSimProcess {
 const CHILD = fileURLToPath(new URL('./catalog-sim-child.ts', import.meta.url));
 
 export async function startCatalogSims(options: CatalogSimOptions): Promise<CatalogSimProcess> {
-  const child: ChildProcess = fork(CHILD, [], {
-    execArgv: ['--disable-warning=ExperimentalWarning'],
-    env: { ...process.env, BENCH_CATALOG_SIM_OPTIONS: JSON.stringify(options) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ready = await new Promise<{ env: Record<string, string> }>((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`simulator process exited early (code ${code})`));
-    child.once('exit', onExit);
-    child.once('error', reject);
-    child.once('message', (m: { type: string; env: Record<string, string> }) => {
-      child.off('exit', onExit);
-      if (m.type === 'ready') resolve(m);
-      else reject(new Error(`unexpected first message from the simulator process: ${m.type}`));
-    });
-  });
-  let nextId = 1;
-  const pending = new Map<number, (s: CatalogSimSnapshot) => void>();
-  child.on('message', (m: { type: string; id: number; data: CatalogSimSnapshot }) => {
-    if (m.type === 'snapshot') {
-      pending.get(m.id)?.(m.data);
-      pending.delete(m.id);
-    }
-  });
+  const { child, ready } = await forkChild<{ env: Record<string, string> }>(CHILD, 'BENCH_CATALOG_SIM_OPTIONS', options, 'simulator');
   return {
     pid: child.pid!,
     env: ready.env,
-    snapshot: () =>
-      new Promise<CatalogSimSnapshot>((resolve, reject) => {
-        const id = nextId++;
-        pending.set(id, resolve);
-        child.send({ type: 'snapshot', id }, (err) => err && reject(err));
-      }),
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.send({ type: 'stop' });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    snapshot: snapshots<CatalogSimSnapshot>(child),
+    stop: () => stopChild(child),
   };
 }

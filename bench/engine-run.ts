@@ -4,9 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import knexFactory from 'knex';
 import { configSchema, loadConfig } from '../server/config.ts';
 import type { Config } from '../server/config.ts';
 import { openDatabase } from '../server/db/database.ts';
@@ -24,7 +22,7 @@ import { startSampler, traceDb, traceQueueDb } from './probes.ts';
 import type { DbTraceResult, QueueDbTrace, SamplerResult } from './probes.ts';
 import { APOLLO_KEY, HUNTER_KEY, PORTAL_ID, portalRateLimits, simOptions } from './workload.ts';
 import type { BenchCaps, TriggerKind, Workload } from './workload.ts';
-import { LogCounter, percentile, sleep } from './harness.ts';
+import { chooseDatabase, dropDatabase, LogCounter, percentile, sleep } from './harness.ts';
 
 export interface EngineRunOptions {
   caps: BenchCaps;
@@ -124,7 +122,6 @@ export async function runEngine(workload: Workload, opts: EngineRunOptions): Pro
   const pgUrl = process.env.DATABASE_URL || undefined;
   const sims = await startSimProcess(simOptions(opts.caps));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cascade-bench-'));
-  let schema: string | undefined;
   let db: Database | undefined;
   const env: Record<string, string> = {
     NODE_ENV: 'production',
@@ -138,13 +135,7 @@ export async function runEngine(workload: Workload, opts: EngineRunOptions): Pro
   }
   env.APOLLO_BASE_URL = sims.apolloBaseUrl;
   env.HUNTER_BASE_URL = sims.hunterBaseUrl;
-  if (pgUrl) {
-    env.DATABASE_URL = pgUrl;
-    env.ENCRYPTION_KEYS ??= `bench:${randomBytes(32).toString('base64')}`;
-    schema = `bench_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  } else {
-    delete env.DATABASE_URL;
-  }
+  const schema = chooseDatabase(env, pgUrl, 'bench');
   const config = loadConfig(env);
   if (pgUrl) db = await openDatabase({ url: pgUrl, schema, poolMax: config.DATABASE_POOL_MAX });
   const logs = new LogCounter();
@@ -314,12 +305,7 @@ export async function runEngine(workload: Workload, opts: EngineRunOptions): Pro
     await cascade.close();
     await sims.stop();
     if (db) await db.close();
-    if (pgUrl && schema) {
-      const admin = knexFactory({ client: 'pg', connection: pgUrl, pool: { min: 0, max: 1 } });
-      await admin.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
-      await admin.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [`${schema}_boss`]);
-      await admin.destroy();
-    }
+    await dropDatabase(pgUrl, schema);
     if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,8 @@
-// Pieces both benchmarks share (engine-bench and vendors-bench): environment knobs, the contact's
-// CRM properties, the workload seed, a log sink that only counts, and a percentile.
+// Pieces the benchmarks share (engine, vendors, e2e): environment knobs, the contact's CRM
+// properties, the workload seed, the database choice, a log sink that only counts, and a percentile.
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
+import knexFactory from 'knex';
 import type { GeneratedContact } from '../sandbox/world.ts';
 
 /** A whole-number knob from the environment (unset or empty: the default). */
@@ -49,4 +51,30 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!);
+}
+
+/**
+ * Postgres when `pgUrl` is set (a schema of its own, named after `prefix`, and a throw-away
+ * encryption key unless one is given), else the embedded default. Returns the schema.
+ */
+export function chooseDatabase(cfgEnv: Record<string, string | undefined>, pgUrl: string | undefined, prefix: string): string | undefined {
+  if (!pgUrl) {
+    delete cfgEnv.DATABASE_URL;
+    return undefined;
+  }
+  cfgEnv.DATABASE_URL = pgUrl;
+  cfgEnv.ENCRYPTION_KEYS ??= `bench:${randomBytes(32).toString('base64')}`;
+  return `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+}
+
+/** Drops what `chooseDatabase` created on Postgres (the schema and pg-boss's). */
+export async function dropDatabase(pgUrl: string | undefined, schema: string | undefined): Promise<void> {
+  if (!pgUrl || !schema) return;
+  const admin = knexFactory({ client: 'pg', connection: pgUrl, pool: { min: 0, max: 1 } });
+  try {
+    await admin.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
+    await admin.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [`${schema}_boss`]);
+  } finally {
+    await admin.destroy();
+  }
 }

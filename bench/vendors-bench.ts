@@ -21,9 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import knexFactory from 'knex';
 import { configSchema, loadConfig } from '../server/config.ts';
 import type { Config } from '../server/config.ts';
 import { openDatabase } from '../server/db/database.ts';
@@ -53,7 +51,7 @@ import {
 } from './catalog-workload.ts';
 import type { CapKnobs, CatalogPlan, CatalogWorkload, FullenrichBenchOptions, TriggerKind } from './catalog-workload.ts';
 import { buildCatalogReport } from './catalog-report.ts';
-import { LogCounter, envInt, percentile, sleep } from './harness.ts';
+import { chooseDatabase, dropDatabase, envInt, LogCounter, percentile, sleep } from './harness.ts';
 
 const env = process.env;
 const int = envInt;
@@ -165,7 +163,6 @@ async function runCatalogEngine(workload: CatalogWorkload, opts: EngineRunOption
   const pgUrl = env.DATABASE_URL || undefined;
   const sims = await startCatalogSims(catalogSimOptions(workload.portals, opts.plan, opts.fullenrich));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cascade-catalog-bench-'));
-  let schema: string | undefined;
   let db: Database | undefined;
   const cfgEnv: Record<string, string> = { NODE_ENV: 'production', LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...opts.config };
   for (const key of Object.keys(configSchema.shape)) {
@@ -175,13 +172,7 @@ async function runCatalogEngine(workload: CatalogWorkload, opts: EngineRunOption
   // The simulators' addresses always win: a *_BASE_URL in the environment must not send the
   // benchmark to a real vendor.
   Object.assign(cfgEnv, sims.env);
-  if (pgUrl) {
-    cfgEnv.DATABASE_URL = pgUrl;
-    cfgEnv.ENCRYPTION_KEYS ??= `bench:${randomBytes(32).toString('base64')}`;
-    schema = `bench_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  } else {
-    delete cfgEnv.DATABASE_URL;
-  }
+  const schema = chooseDatabase(cfgEnv, pgUrl, 'bench');
   const config = loadConfig(cfgEnv);
   if (pgUrl) db = await openDatabase({ url: pgUrl, schema, poolMax: config.DATABASE_POOL_MAX });
   const logs = new LogCounter();
@@ -451,12 +442,7 @@ async function runCatalogEngine(workload: CatalogWorkload, opts: EngineRunOption
     await server.close();
     await sims.stop();
     if (db) await db.close();
-    if (pgUrl && schema) {
-      const admin = knexFactory({ client: 'pg', connection: pgUrl, pool: { min: 0, max: 1 } });
-      await admin.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
-      await admin.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [`${schema}_boss`]);
-      await admin.destroy();
-    }
+    await dropDatabase(pgUrl, schema);
     if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,32 +1,36 @@
-// `npm run demo`: the whole engine on one machine, with nothing to configure. Starts the nine vendor
-// simulators of the catalog in this process, opens a fresh embedded database under DATA_DIR/demo,
-// listens for the asynchronous vendor's callbacks, sets up two portals (their own fake keys,
-// settings and spend caps: one with all nine vendors on the built-in waterfall, one with Apollo and
-// Hunter on its own), tests every key, triggers a few hundred generated contacts (with webhook
-// retries and simultaneous triggers for the same contact), lets the queue worker enrich them, then
-// re-triggers a sample to show the cache answering. It ends with a summary a RevOps person can read,
-// and doubles as a smoke test: it exits non-zero if a vendor billed any lookup twice, a spend counter
-// went past its cap, a vendor's invoice disagrees with the engine's ledger, or a vendor had to send a
-// rate-limit signal.
+// `npm run demo`: Cascade end to end through HubSpot, on one machine, with nothing to configure.
+// Starts the nine vendor simulators and a sandbox HubSpot (two portals: 1,000 and 150 contacts,
+// one in ten with values a person typed in), opens a fresh embedded database under DATA_DIR/demo,
+// starts Cascade's HTTP server, installs the app in each portal through OAuth (the redirects a
+// browser follows), saves each portal's vendor keys, settings and spend caps, tests every key, then
+// lets HubSpot's workflow engine enrol every contact in the "Enrich contact" action: a second
+// workflow enrols a third of them at the same time (its executions join the runs under way) and
+// HubSpot sends some executions twice (same callbackId). Cascade answers each at once (BLOCK),
+// enriches through the vendors, writes the contacts back in batches and completes every callback.
+// A second pass re-enrols a sample to show the cache answering. The summary shows what changed in
+// the portals, spend per vendor, cache hits, the HubSpot calls used and how every callback ended;
+// the demo doubles as a smoke test and exits non-zero if a vendor billed a lookup twice, a spend
+// counter went past its cap, an invoice disagrees with the ledger, a vendor sent a rate-limit signal,
+// a callback was completed twice or left pending, a value a contact already had was overwritten,
+// HubSpot answered 429, or a HubSpot call carried more than 100 inputs.
 //
-// The helpers live in sandbox/demo/: the simulators (vendors.ts), the portals (portals.ts), what is
-// read back (data.ts), the summary tables (summary.ts, catalog.ts), the checks (findings.ts) and
-// the output format (format.ts).
+// The helpers live in sandbox/demo/: the simulators (vendors.ts), the portals (portals.ts), the
+// HubSpot side (hubspot.ts), what is read back (data.ts), the summary tables (summary.ts,
+// catalog.ts), the checks (findings.ts) and the output format (format.ts).
 import fs from 'node:fs';
 import path from 'node:path';
-import cliProgress from 'cli-progress';
 import { loadConfig } from '../server/config.ts';
 import { createLogger } from '../server/log.ts';
 import { createCascade } from '../server/cascade.ts';
 import type { Cascade } from '../server/cascade.ts';
 import { createApp } from '../server/app.ts';
-import { ensurePortal } from '../server/portals/portals.ts';
 import { saveSettings } from '../server/enrichment/settings.ts';
 import { setCaps } from '../server/enrichment/spend.ts';
-import type { TriggerInput } from '../server/enrichment/runs.ts';
+import { CONTACT_READ_PROPERTIES } from '../server/hubspot/contact-properties.ts';
 import { listen } from './vendors/common.ts';
 import type { RunningServer } from './vendors/common.ts';
-import { flushHeldLogs, heading, holdLogs, logSink, secs } from './demo/format.ts';
+import type { HubSpotSandbox } from './hubspot/index.ts';
+import { flushHeldLogs, heading, logSink, printWrapped, secs, usd } from './demo/format.ts';
 import {
   DEMO_COVERAGE,
   FULLENRICH_DEMO_POLLING,
@@ -37,106 +41,77 @@ import {
   startVendors,
 } from './demo/vendors.ts';
 import type { DemoVendors } from './demo/vendors.ts';
-import { PORTALS, demoContacts } from './demo/portals.ts';
+import { PORTALS } from './demo/portals.ts';
 import { readDemoData } from './demo/data.ts';
 import type { RunRow } from './demo/data.ts';
 import { Findings } from './demo/findings.ts';
-import { newTally, printExample, printInvoices, printRuns, printSkips, printSpend } from './demo/summary.ts';
+import { newTally, printExample, printInvoices, printRuns, printSkips, printSpend, printSpendPerVendor } from './demo/summary.ts';
 import type { TriggerTally } from './demo/summary.ts';
 import { printAsync, printCaps, printDrift, printFillPositions, printVendorTraffic, printWaterfall, testConnections } from './demo/catalog.ts';
+import {
+  DEMO_APP_EVENT_TYPE,
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  HUBSPOT_LIMIT,
+  WORKFLOWS,
+  callbackPrefix,
+  describeHop,
+  enrol,
+  installViaOAuth,
+  printCallbacks,
+  printHubSpotCalls,
+  printPortalChanges,
+  startHubSpot,
+  waitForCallbacks,
+  waitOutboxIdle,
+} from './demo/hubspot.ts';
+import type { Enrolment, EnrolmentPlan, SeededPortal } from './demo/hubspot.ts';
 
 const started = Date.now();
-/** Only a hang detector: an idle laptop finishes pass 1 in well under a minute. */
-const PASS_TIMEOUT_MS = 150_000;
-const WORKER_CONCURRENCY = 24;
-
-// ---------------------------------------------------------------------------------------------
-// Triggers
-
-async function send(cascade: Cascade, tally: TriggerTally, input: TriggerInput): Promise<void> {
-  tally.sent++;
-  const r = await cascade.trigger(input);
-  if (r.duplicate) tally.duplicates++;
-  else if (r.coalesced) tally.coalesced++;
-  tally.runIds.add(r.runId);
-}
-
-/**
- * Runs `fn` over `items`, `width` at a time. On the embedded database a trigger is a chain of
- * promises that never waits for I/O: hundreds in a row would hold the event loop for seconds, and
- * every timer and socket with it (a vendor connection idle since "Test connection" would then be
- * reused just as the simulator closes it). Each item yields to the event loop first.
- */
-async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) {
-        const item = items[next++] as T;
-        await new Promise((r) => setImmediate(r));
-        await fn(item);
-      }
-    }),
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Waiting, with a progress bar
+/** Only hang detectors: this 2-core machine finishes pass 1 in about a minute and a half. */
+const PASS1_TIMEOUT_MS = 360_000;
+const PASS2_TIMEOUT_MS = 60_000;
+/** Runs enriched at a time: enough to fill vendor batches quickly; the embedded database answers them all on one connection. */
+const WORKER_CONCURRENCY = 64;
+/** Lowered for the demo (default 10 s) so the last partial batches do not idle. */
+const DEMO_OUTBOX_FLUSH_DELAY_MS = '2000';
 
 class DemoFailure extends Error {}
 
-async function waitWithProgress(cascade: Cascade, label: string, runIds: string[]): Promise<number> {
-  const t0 = Date.now();
-  const bar = new cliProgress.SingleBar(
-    {
-      format: `  ${label} |{bar}| {value}/{total} runs finished | {waiting} waiting for FullEnrich | {duration}s`,
-      hideCursor: true,
-      barsize: 40,
-      noTTYOutput: true,
-      notTTYSchedule: 2_000,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  holdLogs();
-  bar.start(runIds.length, 0, { waiting: 0 });
-  let done: number;
-  try {
-    for (;;) {
-      const rows = await cascade.db
-        .knex('enrichment_runs')
-        .whereIn('id', runIds)
-        .select('state')
-        .count<{ state: string; n: number }[]>('* as n')
-        .groupBy('state');
-      const n = (state: string) => Number(rows.find((r) => r.state === state)?.n ?? 0);
-      done = n('done');
-      bar.update(done, { waiting: n('waiting') });
-      if (done >= runIds.length || Date.now() - t0 > PASS_TIMEOUT_MS) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  } finally {
-    bar.stop();
-    flushHeldLogs();
+const n0 = (v: number) => v.toLocaleString('en-US');
+
+/** Per portal: requests the action endpoint got in a pass, duplicates, executions that joined a run under way, runs. */
+async function tallyPass(cascade: Cascade, enrolments: Enrolment[], pass: number): Promise<Map<number, TriggerTally>> {
+  const rows = (await cascade.db
+    .knex('run_triggers')
+    .where('idempotency_key', 'like', `${callbackPrefix(pass)}%`)
+    .select('portal_id', 'run_id', 'coalesced')) as { portal_id: number; run_id: string; coalesced: boolean }[];
+  const out = new Map(PORTALS.map((p) => [p.id, newTally()]));
+  for (const e of enrolments.filter((x) => x.pass === pass)) {
+    const t = out.get(e.portalId)!;
+    t.sent += e.executions.reduce((n, x) => n + x.attempts, 0) + e.resends.length;
   }
-  if (done < runIds.length) {
-    throw new DemoFailure(`${runIds.length - done} run(s) were still unfinished after ${secs(PASS_TIMEOUT_MS)}`);
+  for (const r of rows) {
+    const t = out.get(Number(r.portal_id))!;
+    if (r.coalesced) t.coalesced++;
+    t.runIds.add(r.run_id);
   }
-  return Date.now() - t0;
+  for (const [pid, t] of out) t.duplicates = t.sent - rows.filter((r) => Number(r.portal_id) === pid).length;
+  return out;
 }
 
-// ---------------------------------------------------------------------------------------------
-
 async function main(): Promise<number> {
-  console.log('Cascade demo: a cached, rate-limited, cost-capped enrichment waterfall over each customer’s own vendor keys.');
-  console.log('Everything runs on this machine: nine simulated vendors, an embedded Postgres (PGlite), the queue worker and');
-  console.log('the HTTP endpoint the asynchronous vendor calls back.\n');
+  console.log('Cascade demo: a cached, rate-limited, cost-capped enrichment waterfall over each customer’s own vendor keys, as a HubSpot app.');
+  console.log('Everything runs on this machine: a sandbox HubSpot (two portals with their contacts, OAuth, the CRM API and the workflow');
+  console.log('engine), nine simulated vendors, Cascade’s HTTP server, an embedded Postgres (PGlite) and the queue worker.\n');
 
-  // 1. The nine vendor simulators, in this process, on free ports; each accepts the portals' keys.
-  const keysByVendor = Object.fromEntries(VENDOR_IDS.map((v) => [v, PORTALS.flatMap((p) => p.keys[v] ?? [])])) as Record<(typeof VENDOR_IDS)[number], string[]>;
   let vendors: DemoVendors | null = null;
   let cascade: Cascade | null = null;
-  let callbacks: RunningServer | null = null;
+  let server: RunningServer | null = null;
+  let hs: HubSpotSandbox | null = null;
   try {
+    // 1. The nine vendor simulators, in this process, on free ports; each accepts the portals' keys.
+    const keysByVendor = Object.fromEntries(VENDOR_IDS.map((v) => [v, PORTALS.flatMap((p) => p.keys[v] ?? [])])) as Record<(typeof VENDOR_IDS)[number], string[]>;
     vendors = await startVendors(keysByVendor);
     console.log(`Simulated vendors: ${vendors.sims.map((s) => `${s.name} :${s.server.port}`).join(', ')}`);
     console.log('  20–80 ms per request; after "Test connection", 1% of requests fail with a 5xx (FullEnrich excepted).');
@@ -152,30 +127,75 @@ async function main(): Promise<number> {
         `then every ${secs(FULLENRICH_DEMO_POLLING.pollEveryMs)}, give up after ${secs(FULLENRICH_DEMO_POLLING.giveUpAfterMs)} (real: 2 min, 1 min, 30 min).`,
     );
 
-    // 2. A fresh embedded database, so every demo run starts from the same place.
-    const envConfig = loadConfig({ ...process.env, DATABASE_URL: '' });
+    // 2. The sandbox HubSpot with the two portals' contacts.
+    const hub = await startHubSpot(PORTALS);
+    hs = hub.hs;
+    const seeded: SeededPortal[] = hub.seeded;
+    console.log(`\nSandbox HubSpot: ${hs.url} (CRM API, OAuth, workflow engine; ${HUBSPOT_LIMIT.max} calls per 10 s per portal, as for marketplace apps)`);
+    for (const s of seeded) {
+      const typed = s.contacts.filter((c) => c.typed.length > 0).length;
+      console.log(
+        `  Portal ${s.portal.id} "${s.portal.name}": ${n0(s.ids.length)} contacts (${s.contacts.filter((c) => c.properties.email).length} with an e-mail, ` +
+          `${typed} with a job title, phone or city a person typed in)`,
+      );
+    }
+
+    // 3. A fresh embedded database, so every demo run starts from the same place, and Cascade's server.
+    const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: '' };
+    delete env.PUBLIC_BASE_URL;
     if (process.env.DATABASE_URL) console.log('DATABASE_URL is set, but the demo always uses its own embedded database.');
+    const envConfig = loadConfig({
+      ...env,
+      HUBSPOT_CLIENT_ID: DEMO_CLIENT_ID,
+      HUBSPOT_CLIENT_SECRET: DEMO_CLIENT_SECRET,
+      HUBSPOT_API_BASE_URL: hs.url,
+      HUBSPOT_AUTHORIZE_URL: hs.authorizeUrl,
+      HUBSPOT_APP_EVENT_TYPE: DEMO_APP_EVENT_TYPE,
+      OUTBOX_FLUSH_DELAY_MS: process.env.OUTBOX_FLUSH_DELAY_MS ?? DEMO_OUTBOX_FLUSH_DELAY_MS,
+    });
     const demoDir = path.join(envConfig.DATA_DIR, 'demo');
     const existed = fs.existsSync(demoDir);
     fs.rmSync(demoDir, { recursive: true, force: true });
     console.log(`Demo database: ${path.resolve(demoDir)} (${existed ? 'deleted the previous demo data, starting fresh' : 'new'})`);
     const config = { ...envConfig, DATA_DIR: demoDir, ...vendors.urls };
     if (!config.ENCRYPTION_KEYS) {
-      console.log('Note: ENCRYPTION_KEYS is not set, so the embedded default generates a local key to encrypt the demo’s vendor keys (expected warning):');
+      console.log('Note: ENCRYPTION_KEYS is not set, so the embedded default generates a local key to encrypt the demo’s tokens and keys (expected warning):');
     }
     const tEngine = Date.now();
     const adapters = demoAdapters();
     cascade = await createCascade(config, { log: createLogger({ level: 'warn', destination: logSink }), adapters });
     const db = cascade.db.knex;
-    // Where FullEnrich posts its answers: the app's POST /vendors/:vendor/callbacks.
-    callbacks = await listen(createApp(cascade));
-    cascade.setPublicBaseUrl(callbacks.url);
-    console.log(`Database migrated, queue and engine ready in ${secs(Date.now() - tEngine)}; vendor callbacks to ${callbacks.url}/vendors/:vendor/callbacks`);
+    server = await listen(createApp(cascade));
+    cascade.setPublicBaseUrl(server.url);
+    const actionUrl = `${server.url}/hubspot/actions/enrich`;
+    console.log(`Database migrated, queue and engine ready in ${secs(Date.now() - tEngine)}. Cascade listens on ${server.url}:`);
+    console.log(`  POST /hubspot/actions/enrich (the workflow action), GET /oauth/install and /oauth/callback, POST /vendors/:vendor/callbacks (FullEnrich)`);
+    console.log(
+      `  HubSpot writes leave in batches of up to 100, or once the oldest has waited OUTBOX_FLUSH_DELAY_MS = ${secs(config.OUTBOX_FLUSH_DELAY_MS)}` +
+        `${config.OUTBOX_FLUSH_DELAY_MS === Number(DEMO_OUTBOX_FLUSH_DELAY_MS) ? ' (lowered for the demo; the default is 10 s)' : ''}; ` +
+        `at most ${config.HUBSPOT_CALLS_PER_10S} calls per 10 s per portal.`,
+    );
 
-    // 3. Two portals, each with its own keys, settings and caps.
+    // 4. The app installed in each portal through OAuth, as a portal admin would from the marketplace.
+    heading('Installing Cascade in the two portals (OAuth, following the redirects a browser would)');
+    for (const s of seeded) {
+      hs.consentAs(s.portal.id);
+      const res = await installViaOAuth(server.url);
+      console.log(`\nPortal ${s.portal.id}: an admin clicks "Install" and approves`);
+      for (const hop of res.hops) console.log(`  ${describeHop(hop, server.url, hs.url)}`);
+      if (res.status !== 200) throw new DemoFailure(`the install in portal ${s.portal.id} failed: ${res.status} ${res.body.slice(0, 300)}`);
+      const tokens = await db('hubspot_tokens').where({ portal_id: s.portal.id }).first('scopes', 'expires_at');
+      if (!tokens) throw new DemoFailure(`the install in portal ${s.portal.id} stored no tokens`);
+      const scopes = (typeof tokens.scopes === 'string' ? JSON.parse(tokens.scopes) : tokens.scopes) as string[];
+      const created = hs.properties(s.portal.id).filter((p) => p.groupName === 'cascade');
+      printWrapped('  Tokens stored encrypted; scopes granted:', scopes);
+      printWrapped(`  Created in the portal: the property group "cascade" and ${created.length} properties:`, created.map((p) => p.name));
+    }
+
+    // 5. Each portal's keys, settings and caps, as its admin saves them on the settings page.
     heading('Set-up');
     for (const p of PORTALS) {
-      await ensurePortal(db, p.id, p.name);
+      await db('portals').where({ id: p.id }).update({ name: p.name });
       for (const [vendor, apiKey] of Object.entries(p.keys)) await cascade.credentials.put(p.id, { vendor, apiKey });
       await saveSettings(db, p.id, p.settings);
       await setCaps(db, p.id, p.caps);
@@ -185,56 +205,54 @@ async function main(): Promise<number> {
       console.log(`  Waterfall per group (${p.settings.waterfall ? 'its own' : 'built in, ordered by price'}):`);
       printWaterfall(p, adapters);
     }
-
     const findings = new Findings();
     const portalA = PORTALS[0]!;
     await testConnections(cascade, portalA, vendors.sims, findings);
     vendors.enableFaults();
-
-    const allContacts = PORTALS.flatMap((p) => demoContacts(p));
-    const tally1 = new Map(PORTALS.map((p) => [p.id, newTally()]));
-    const tTrigger = Date.now();
-    await pool(allContacts, 8, async (c) => {
-      const tally = tally1.get(c.portalId)!;
-      const workflow: TriggerInput = {
-        portalId: c.portalId,
-        contactId: c.contactId,
-        source: 'workflow',
-        idempotencyKey: `wf-enroll-${c.contactId}`,
-        groups: c.groups,
-        properties: c.properties,
-      };
-      if (c.clicked) {
-        // Someone clicks "Enrich" on the contact card as the workflow fires: one run serves both.
-        await Promise.all([
-          send(cascade!, tally, workflow),
-          send(cascade!, tally, { ...workflow, source: 'card', idempotencyKey: `card-click-${c.contactId}`, groups: ['email', 'phone'] }),
-        ]);
-      } else {
-        await send(cascade!, tally, workflow);
-      }
-      // HubSpot retries a webhook whose answer it did not see: same idempotency key, nothing new.
-      if (c.retried) await send(cascade!, tally, workflow);
-    });
-    const pass1Ids = [...tally1.values()].flatMap((t) => [...t.runIds]);
-    const groupCounts = new Map<string, number>();
-    for (const c of allContacts) for (const g of c.groups) groupCounts.set(g, (groupCounts.get(g) ?? 0) + 1);
-    console.log(
-      `\nTriggered ${allContacts.length} contacts in ${secs(Date.now() - tTrigger)}: ` +
-        `${[...tally1.values()].reduce((s, t) => s + t.sent, 0)} triggers → ${pass1Ids.length} runs queued`,
-    );
-    console.log(`  groups asked for: ${[...groupCounts].map(([g, n]) => `${g} ${n}`).join(', ')} (plus e-mail and phone on each card click)`);
-
-    // Pass 1: the worker enriches everything.
-    heading('Pass 1: enriching');
     await cascade.startWorker(WORKER_CONCURRENCY);
-    const pass1Ms = await waitWithProgress(cascade, 'Pass 1', pass1Ids);
-    console.log(`  ${pass1Ids.length} runs finished in ${secs(pass1Ms)} (${WORKER_CONCURRENCY} runs at a time; a run waiting for FullEnrich holds none)`);
+    cascade.startOutbox();
 
-    // 4. Pass 2: a sample of enriched contacts comes round again (say, a weekly refresh).
-    heading('Pass 2: re-enriching a sample of enriched contacts (should come from the cache)');
+    // 6. Pass 1: the workflows enrol every contact.
+    heading('Pass 1: HubSpot workflows enrol every contact in the "Enrich contact" action');
+    const plans1: EnrolmentPlan[] = seeded.flatMap((s) => [
+      {
+        portalId: s.portal.id,
+        workflow: WORKFLOWS.newLeads,
+        contactIds: s.ids,
+        resend: new Set(s.ids.filter((_id, i) => s.contacts[i]?.resent)),
+      },
+      { portalId: s.portal.id, workflow: WORKFLOWS.phone, contactIds: s.ids.filter((_id, i) => s.contacts[i]?.phone) },
+    ]);
+    const perPortal = (wf: EnrolmentPlan['workflow']) =>
+      plans1.filter((p) => p.workflow === wf).map((p) => `portal ${p.portalId}: ${n0(p.contactIds.length)} contacts`).join(', ');
+    console.log('  Two workflows use the "Enrich contact" action in each portal, and enrol their contacts at the same time:');
+    console.log(`    "${WORKFLOWS.newLeads.name}" (fields: ${WORKFLOWS.newLeads.fields}): ${perPortal(WORKFLOWS.newLeads)}`);
+    console.log(`    "${WORKFLOWS.phone.name}" (fields: ${WORKFLOWS.phone.fields}): ${perPortal(WORKFLOWS.phone)}`);
+    console.log('  A contact in both has two executions: the second joins the run under way (one run, one bill, two callbacks completed).');
+    console.log(
+      `  HubSpot sends ${plans1.reduce((n, p) => n + (p.resend?.size ?? 0), 0)} executions a second time (same callbackId, as when it missed an answer), ` +
+        `and ${CONTACT_READ_PROPERTIES.length} contact properties with each`,
+    );
+    console.log('  (what vendors are asked by, and every property Cascade may write, so the write policy sees what the contact already has).');
+    const expected1 = plans1.reduce((n, p) => n + p.contactIds.length, 0);
+    const enrolling1 = enrol(hs, actionUrl, 1, plans1);
+    const wait1 = await waitForCallbacks({ hs, cascade, label: 'Pass 1', pass: 1, expected: expected1, enrolling: enrolling1, timeoutMs: PASS1_TIMEOUT_MS });
+    const enrolments: Enrolment[] = await enrolling1;
+    const tally1 = await tallyPass(cascade, enrolments, 1);
+    const pass1Ids = [...tally1.values()].flatMap((t) => [...t.runIds]);
+    const contacts1 = seeded.reduce((n, s) => n + s.ids.length, 0);
+    console.log(
+      `  ${n0(expected1)} executions for ${n0(contacts1)} contacts → ${n0(pass1Ids.length)} runs; every callback ${wait1.complete ? 'completed' : `NOT completed (${wait1.pending} pending)`} ` +
+        `${secs(wait1.ms)} after the first enrolment (${(contacts1 / (wait1.ms / 1000)).toFixed(1)} contacts/s, ${WORKER_CONCURRENCY} runs at a time).`,
+    );
+    console.log(
+      `  Joined a run under way: ${[...tally1.values()].reduce((n, t) => n + t.coalesced, 0)}; re-sent executions answered without a second run: ` +
+        `${enrolments.reduce((n, e) => n + e.resends.length, 0)}.`,
+    );
+
+    // 7. Pass 2: a sample of enriched contacts comes round again (a weekly refresh workflow).
+    heading('Pass 2: a "Weekly refresh" workflow re-enrols a sample of enriched contacts (should come from the cache)');
     const beforeRequests = new Map(vendors.sims.map((s) => [s.name, s.state.requests.length]));
-    const tally2 = new Map(PORTALS.map((p) => [p.id, newTally()]));
     const pass1Runs = (await db('enrichment_runs').whereIn('id', pass1Ids).select('*')) as RunRow[];
     // Steps skipped for a cap or a vendor error were never answered, so nothing is cached for them.
     const unanswered = new Set(
@@ -242,42 +260,51 @@ async function main(): Promise<number> {
         (r: { run_id: string }) => r.run_id,
       ),
     );
-    for (const p of PORTALS) {
-      const candidates = pass1Runs
-        .filter((r) => Number(r.portal_id) === p.id && r.status === 'enriched' && !unanswered.has(r.id))
-        .sort((a, b) => a.contact_id.localeCompare(b.contact_id));
-      const every = Math.max(1, Math.floor(candidates.length / p.resample));
-      const sample = candidates.filter((_r, i) => i % every === 0).slice(0, p.resample);
-      const tally = tally2.get(p.id)!;
-      await pool(sample, 8, async (r) => {
-        // The CRM now holds what pass 1 wrote back.
-        const crm = { ...(r.contact.properties as Record<string, string>), ...(r.changes?.properties ?? {}) };
-        await send(cascade!, tally, {
-          portalId: p.id,
-          contactId: r.contact_id,
-          source: 'schedule',
-          idempotencyKey: `weekly-refresh-${r.contact_id}`,
-          groups: r.groups,
-          properties: crm,
-        });
-      });
-    }
+    const sameGroups = new Set(WORKFLOWS.refresh.fields.split(','));
+    const plans2: EnrolmentPlan[] = seeded.map((s) => {
+      const runsOf = new Map<string, RunRow[]>();
+      for (const r of pass1Runs.filter((x) => Number(x.portal_id) === s.portal.id)) runsOf.set(r.contact_id, [...(runsOf.get(r.contact_id) ?? []), r]);
+      const candidates = [...runsOf.entries()]
+        .filter(([, rs]) => rs.length === 1 && rs[0]!.status === 'enriched' && !unanswered.has(rs[0]!.id))
+        .filter(([, rs]) => rs[0]!.groups.length === sameGroups.size && rs[0]!.groups.every((g) => sameGroups.has(g)))
+        .map(([id]) => id)
+        .sort((a, b) => Number(a) - Number(b));
+      const every = Math.max(1, Math.floor(candidates.length / s.portal.resample));
+      return { portalId: s.portal.id, workflow: WORKFLOWS.refresh, contactIds: candidates.filter((_c, i) => i % every === 0).slice(0, s.portal.resample) };
+    });
+    for (const p of plans2) console.log(`  Portal ${p.portalId}: ${p.contactIds.length} contacts enriched in pass 1 (every step answered) are enrolled again.`);
+    const expected2 = plans2.reduce((n, p) => n + p.contactIds.length, 0);
+    const enrolling2 = enrol(hs, actionUrl, 2, plans2);
+    const wait2 = await waitForCallbacks({ hs, cascade, label: 'Pass 2', pass: 2, expected: expected2, enrolling: enrolling2, timeoutMs: PASS2_TIMEOUT_MS });
+    enrolments.push(...(await enrolling2));
+    const tally2 = await tallyPass(cascade, enrolments, 2);
     const pass2Ids = [...tally2.values()].flatMap((t) => [...t.runIds]);
-    const pass2Ms = await waitWithProgress(cascade, 'Pass 2', pass2Ids);
     const pass2Requests = vendors.sims.map((s) => ({ name: s.name, n: s.state.requests.length - (beforeRequests.get(s.name) ?? 0) }));
     console.log(
-      `  ${pass2Ids.length} runs finished in ${secs(pass2Ms)}; requests to the vendors meanwhile: ` +
+      `  ${pass2Ids.length} runs; every callback ${wait2.complete ? 'completed' : `NOT completed (${wait2.pending} pending)`} in ${secs(wait2.ms)}; requests to the vendors meanwhile: ` +
         (pass2Requests.every((r) => r.n === 0) ? 'none' : pass2Requests.filter((r) => r.n > 0).map((r) => `${r.name} ${r.n}`).join(', ')),
     );
+    const left = await waitOutboxIdle(cascade, 30_000);
+    if (left) findings.fail('outbox', `${left} HubSpot write(s) still queued 30 s after the last callback`);
 
     // ------------------------------------------------------------------------------------------
-    // 5. Summary
+    // 8. Summary
     const data = await readDemoData(db);
     const pass1 = new Set(pass1Ids);
-    const passes = { pass1, pass2: new Set(pass2Ids), tally1, tally2, pass2Requests };
+    const pass2 = new Set(pass2Ids);
+    const passes = { pass1, pass2, tally1, tally2, pass2Requests };
 
-    heading('Summary');
+    heading('In HubSpot');
+    const changes = printPortalChanges(hs, seeded, data, pass1, findings);
+    const callbacks = printCallbacks(hs, enrolments, WORKER_CONCURRENCY, findings);
+    const calls = printHubSpotCalls(hs, cascade, seeded, enrolments, findings);
+    const metricDuplicates = (await cascade.metrics.actionRequests.get()).values.find((v) => v.labels.result === 'duplicate')?.value ?? 0;
+    const resent = enrolments.reduce((n, e) => n + e.resends.length, 0);
+    if (metricDuplicates < resent) findings.fail('acks', `${resent} executions were sent twice, but Cascade recognised only ${metricDuplicates} duplicates`);
+
+    heading('Runs, spend and cache');
     printRuns(PORTALS, data, passes, findings);
+    const spend = printSpendPerVendor(PORTALS, data);
     await printSpend(db, PORTALS, findings);
     printCaps(PORTALS, data, findings);
     printSkips(data);
@@ -291,12 +318,59 @@ async function main(): Promise<number> {
     printExample(data, pass1, portalA.id);
 
     // ------------------------------------------------------------------------------------------
-    // 6. The smoke test's verdict: failures make the demo exit non-zero; warnings do not.
+    // 9. At a glance, for the RevOps reader.
+    heading('At a glance');
+    const pass2Steps = data.steps.filter((s) => pass2.has(s.run_id));
+    const pass2Vendor = pass2Requests.reduce((n, r) => n + r.n, 0);
+    const filled = [...changes.filled.values()].reduce((a, b) => a + b, 0);
+    const st = (k: string) => n0(changes.statuses.get(k) ?? 0);
+    const cents = (mc: number) => `$${(mc / 100_000).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+    const spent = [...spend].filter(([, mc]) => mc > 0).sort((a, b) => b[1] - a[1]);
+    console.log(
+      `  Contacts     ${n0(contacts1)} enrolled in ${seeded.length} portals: ${st('enriched')} enriched, ${st('partial')} partial, ` +
+        `${st('cap_reached')} stopped at a spend cap, ${st('suppressed')} opted out, ${st('not_found')} not found, ${st('failed')} failed`,
+    );
+    console.log(
+      `  In HubSpot   ${n0(filled)} property values written where contacts had none; of the ${n0(changes.existing)} values they already had ` +
+        `(${changes.typed} typed by people), ${changes.changed} changed`,
+    );
+    printWrapped(
+      `  Spend        ${cents([...spend.values()].reduce((a, b) => a + b, 0))} in total:`,
+      spent.map(([v, mc]) => `${v} ${cents(mc)}`),
+      15,
+    );
+    console.log(
+      `  Cache        the ${pass2Ids.length} contacts enrolled again came from the cache: ${pass2Steps.filter((s) => s.source === 'cache').length} steps, ` +
+        `${pass2Steps.filter((s) => s.source === 'vendor').length} vendor lookups, ${pass2Vendor} vendor requests, ${usd(pass2Steps.reduce((n, s) => n + Number(s.cost_mc), 0))}`,
+    );
+    console.log(
+      `  HubSpot API  ${n0(calls.calls)} calls (mean batch ${calls.meanBatch.toFixed(1)}, largest ${calls.largestBatch}); busiest 10 s: ` +
+        `${[...calls.busiest].map(([p, n]) => `${n} (portal ${p})`).join(', ')} of the ${HUBSPOT_LIMIT.max} allowed; 429s: ${calls.rateLimited}`,
+    );
+    console.log(
+      `  Callbacks    ${n0(callbacks.executions)} workflow executions (+${callbacks.resent} sent twice by HubSpot): ${n0(callbacks.completedOnce)} completed once, ` +
+        `${callbacks.twice} twice, ${callbacks.pending} pending, ${callbacks.expired} expired`,
+    );
+    console.log(`  Answers      each execution answered (BLOCK) in p50 ${Math.round(callbacks.ackP50)} ms, p99 ${secs(callbacks.ackP99)}`);
+    console.log(
+      `  Time         pass 1: ${secs(wait1.ms)} for ${n0(contacts1)} contacts (${(contacts1 / (wait1.ms / 1000)).toFixed(1)} contacts/s); ` +
+        `pass 2: ${secs(wait2.ms)}; the whole demo so far ${secs(Date.now() - started)}`,
+    );
+
+    // ------------------------------------------------------------------------------------------
+    // 10. The smoke test's verdict: failures make the demo exit non-zero; warnings do not.
     heading('Checks');
     const billed = [...snapshots.values()].reduce((n, s) => n + s.billedCalls, 0);
     const unique = [...snapshots.values()].reduce((n, s) => n + s.uniqueLookups, 0);
     const signals = vendors.sims.reduce((n, s) => n + s.state.limitSignals, 0);
     const failed = findings.report([
+      { check: 'acks', text: `every workflow execution was answered at once with BLOCK, and the ${resent} sent twice started nothing new` },
+      { check: 'callbacks', text: `every workflow callback was completed exactly once (${n0(callbacks.completedOnce)} of ${n0(callbacks.executions)}): none twice, none pending or expired` },
+      { check: 'user-values', text: `no value a contact already had was overwritten (${n0(changes.existing)} values, ${changes.typed} typed by people)` },
+      { check: 'portal', text: 'every enrolled contact got Cascade’s status properties in HubSpot' },
+      { check: 'outbox', text: 'every queued HubSpot write was delivered (nothing given up, nothing left queued)' },
+      { check: 'hubspot-429', text: `no 429 from HubSpot (busiest 10 s: ${Math.max(0, ...calls.busiest.values())} of ${HUBSPOT_LIMIT.max} calls)` },
+      { check: 'batch-size', text: `no HubSpot call carried more than 100 inputs (largest: ${calls.largestBatch})` },
       { check: 'billed-twice', text: `no lookup billed twice (nine vendors: ${billed} billed calls for ${unique} unique billable lookups)` },
       { check: 'caps', text: 'no spend counter past its cap' },
       { check: 'ledger', text: 'every vendor’s invoice matches the engine’s ledger, per portal key (a lookup that got no answer counts as possibly billed)' },
@@ -308,20 +382,21 @@ async function main(): Promise<number> {
       { check: 'reserved', text: 'no money left reserved once every run finished' },
     ]);
     if (failed) {
-      console.error(`\nDemo FAILED: ${findings.failures.map((f) => f.text).join('; ')}`);
+      console.error(`\nDemo FAILED: ${findings.failures.slice(0, 5).map((f) => f.text).join('; ')}${findings.failures.length > 5 ? ` (and ${findings.failures.length - 5} more)` : ''}`);
       return 1;
     }
     return 0;
   } finally {
     if (cascade) await cascade.close();
-    if (callbacks) await callbacks.close();
+    if (server) await server.close();
     if (vendors) await vendors.close();
+    if (hs) await hs.close();
   }
 }
 
 main().then(
   (code) => {
-    console.log(`\n${code === 0 ? 'Demo finished' : 'Demo stopped'} in ${secs(Date.now() - started)}; simulators, queue and database closed.`);
+    console.log(`\n${code === 0 ? 'Demo finished' : 'Demo stopped'} in ${secs(Date.now() - started)}; simulators, sandbox HubSpot, server, queue and database closed.`);
     process.exit(code);
   },
   (err: unknown) => {

@@ -1,7 +1,8 @@
 // `npm run sandbox`: every vendor simulator as a standalone server on a fixed port (4101…; override
-// one with SANDBOX_<VENDOR>_PORT), for running the backend against them by hand. On start it prints,
-// per vendor, the *_BASE_URL settings (server/config.ts) to point the adapter at it and the key the
-// simulator accepts.
+// one with SANDBOX_<VENDOR>_PORT), and a sandbox HubSpot on 4120 (SANDBOX_HUBSPOT_PORT) with one
+// portal of 50 contacts, for running the backend against them by hand. On start it prints, per
+// vendor, the *_BASE_URL settings (server/config.ts) to point the adapter at it and the key the
+// simulator accepts, and the HUBSPOT_* settings that point Cascade at the sandbox HubSpot.
 import { createApolloSim } from './vendors/apollo.ts';
 import { createClearbitSim } from './vendors/clearbit.ts';
 import { createCognismSim } from './vendors/cognism.ts';
@@ -12,6 +13,8 @@ import { createLushaSim } from './vendors/lusha.ts';
 import { createNeverbounceSim } from './vendors/neverbounce.ts';
 import { createPdlSim } from './vendors/pdl.ts';
 import { createZerobounceSim } from './vendors/zerobounce.ts';
+import { createHubSpotSandbox } from './hubspot/index.ts';
+import { generateContacts } from './world.ts';
 
 /**
  * Sandbox keys: never like real keys. Clearbit's adapter refuses any key that is not a legacy secret
@@ -30,7 +33,7 @@ const KEYS = {
 } as const;
 type Vendor = keyof typeof KEYS;
 
-const DEFAULT_PORTS: Record<Vendor | 'zerobounce_bulk', number> = {
+const DEFAULT_PORTS: Record<Vendor | 'zerobounce_bulk' | 'hubspot', number> = {
   apollo: 4101,
   hunter: 4102,
   pdl: 4103,
@@ -41,7 +44,13 @@ const DEFAULT_PORTS: Record<Vendor | 'zerobounce_bulk', number> = {
   cognism: 4108,
   clearbit: 4109,
   fullenrich: 4110,
+  hubspot: 4120,
 };
+
+/** The sandbox HubSpot's app credentials (HUBSPOT_CLIENT_ID / HUBSPOT_CLIENT_SECRET override them, so they match the server's). */
+const HUBSPOT_CLIENT_ID = process.env.HUBSPOT_CLIENT_ID || 'cascade-sandbox-client';
+const HUBSPOT_CLIENT_SECRET = process.env.HUBSPOT_CLIENT_SECRET || 'cascade-sandbox-client-secret-0001';
+const HUBSPOT_PORTAL = Number(process.env.SANDBOX_HUBSPOT_PORTAL_ID || 4_242_001);
 const port = (name: keyof typeof DEFAULT_PORTS) => Number(process.env[`SANDBOX_${name.toUpperCase()}_PORT`] ?? DEFAULT_PORTS[name]);
 const opts = (vendor: Vendor) => ({ validKeys: [KEYS[vendor]], latencyMs: [20, 80] as [number, number] });
 
@@ -99,10 +108,37 @@ for (const s of started) {
   const env = Object.entries(s.env).map(([k, v]) => `${k}=${v}`).join('  ');
   console.log(`${s.vendor.padEnd(12)} ${env}   key: ${KEYS[s.vendor]}`);
 }
-console.log(`Billing counters: <simulator URL>/__sandbox/billing, e.g. ${started[0]?.server.url}/__sandbox/billing   (Ctrl-C to stop)`);
+console.log(`Billing counters: <simulator URL>/__sandbox/billing, e.g. ${started[0]?.server.url}/__sandbox/billing`);
+
+// The sandbox HubSpot: OAuth, the CRM API, workflow callbacks and the workflow engine, with one portal.
+const hubspot = await createHubSpotSandbox({ clientId: HUBSPOT_CLIENT_ID, clientSecret: HUBSPOT_CLIENT_SECRET, latencyMs: [15, 45], port: port('hubspot') });
+const contactIds = hubspot.addPortal(
+  HUBSPOT_PORTAL,
+  generateContacts(50, 12, 'npm-run-sandbox').map((c, i) => ({
+    ...(c.email ? { email: c.email } : {}),
+    firstname: c.firstName,
+    lastname: c.lastName,
+    website: c.domain,
+    ...(i % 2 === 0 ? { company: c.companyName } : {}),
+    // A value somebody typed in: the write policy must keep it.
+    ...(i % 10 === 3 ? { jobtitle: 'Decision maker' } : {}),
+  })),
+);
+console.log(
+  `\nhubspot      HUBSPOT_API_BASE_URL=${hubspot.url}  HUBSPOT_AUTHORIZE_URL=${hubspot.authorizeUrl}\n` +
+    `             HUBSPOT_CLIENT_ID=${HUBSPOT_CLIENT_ID}  HUBSPOT_CLIENT_SECRET=` +
+    // A secret from the environment is never echoed; the built-in one is a sandbox-only value.
+    (process.env.HUBSPOT_CLIENT_SECRET ? '(yours, from the environment)' : `${HUBSPOT_CLIENT_SECRET} (sandbox only)`),
+);
+console.log(`             portal ${HUBSPOT_PORTAL} with ${contactIds.length} contacts (ids ${contactIds[0]}…${contactIds.at(-1)}); rate limit 110 calls / 10 s per portal`);
+console.log(`             install: open <PUBLIC_BASE_URL>/oauth/install (the sandbox approves as portal ${HUBSPOT_PORTAL}'s admin)`);
+console.log(
+  `             enrol: POST ${hubspot.url}/__sandbox/enroll {"portalId": ${HUBSPOT_PORTAL}, "actionUrl": "<PUBLIC_BASE_URL>/hubspot/actions/enrich", "contactIds": [...]}`,
+);
+console.log(`             counters: ${hubspot.url}/__sandbox/stats, contacts: ${hubspot.url}/__sandbox/portals/${HUBSPOT_PORTAL}/contacts/<id>   (Ctrl-C to stop)`);
 
 const stop = async () => {
-  await Promise.all(started.map((s) => s.server.close()));
+  await Promise.all([...started.map((s) => s.server.close()), hubspot.close()]);
   process.exit(0);
 };
 process.once('SIGINT', () => void stop());

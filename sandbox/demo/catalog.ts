@@ -236,7 +236,7 @@ export async function printDrift(cascade: Cascade): Promise<void> {
   if (!job) return;
   await cascade.drift.flush();
   const slot = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
-  const { ran, result } = await runExclusive(cascade.db.knex, job, slot, cascade.deps.instanceId);
+  const { ran, result } = await runExclusive(cascade.db.knex, job, slot, cascade.deps.instanceId, { singleConnection: cascade.db.kind === 'pglite' });
   const vendors = (result?.vendors ?? []) as { vendor: string; unknown: number; missing: number }[];
   console.log(`\nSchema drift (the daily "${job.name}" job, run once now${ran ? '' : '; another instance held the slot'}):`);
   if (vendors.length === 0) console.log('  every answer matched its adapter’s schema: no unknown keys, no expected key missing.');

@@ -30,6 +30,23 @@ export function table(title: string, headers: string[], rows: Cell[][], note?: s
   if (note) console.log(`  ${note}`);
 }
 
+/** Prints `items` after `prefix`, comma-separated, wrapped at `width` with continuation lines indented to `indent`. */
+export function printWrapped(prefix: string, items: string[], indent = 4, width = 120): void {
+  let line = prefix;
+  let empty = true;
+  for (const [i, item] of items.entries()) {
+    const piece = `${item}${i < items.length - 1 ? ',' : ''}`;
+    if (!empty && line.length + 1 + piece.length > width) {
+      console.log(line);
+      line = ' '.repeat(indent) + piece;
+    } else {
+      line += ` ${piece}`;
+    }
+    empty = false;
+  }
+  console.log(line);
+}
+
 export function heading(text: string): void {
   console.log(`\n${'='.repeat(100)}\n${text}\n${'='.repeat(100)}`);
 }

@@ -39,6 +39,7 @@ const CONTOSO_WATERFALL: Partial<Record<FieldGroup, StepRef[]>> = {
 export interface DemoPortal {
   id: number;
   name: string;
+  /** Contacts the sandbox HubSpot portal starts with (every one is enrolled). */
   contacts: number;
   domains: number;
   seed: string;
@@ -47,9 +48,9 @@ export interface DemoPortal {
   settings: PortalSettingsInput;
   caps: CapSetting[];
   story: string[];
-  /** Contacts re-triggered in the second pass. */
+  /** Contacts re-enrolled in the second pass. */
   resample: number;
-  /** Share of its contacts (every n-th) that also ask for a phone number. */
+  /** Every n-th contact is also enrolled in the "find a phone number" workflow. */
   phoneEvery: number;
 }
 
@@ -62,8 +63,8 @@ export const PORTALS: DemoPortal[] = [
   {
     id: 101,
     name: 'Northwind (all nine vendors)',
-    contacts: 180,
-    domains: 40,
+    contacts: 1_000,
+    domains: 220,
     seed: 'demo-portal-101',
     keys: fakeKeys(101, VENDOR_IDS),
     settings: {
@@ -81,10 +82,10 @@ export const PORTALS: DemoPortal[] = [
       },
     },
     caps: [
-      { scope: TOTAL, period: 'day', capCents: 10_000 },
-      { scope: TOTAL, period: 'month', capCents: 200_000 },
-      { scope: 'apollo', period: 'day', capCents: 5_000 },
-      { scope: 'hunter', period: 'day', capCents: 5_000 },
+      { scope: TOTAL, period: 'day', capCents: 60_000 },
+      { scope: TOTAL, period: 'month', capCents: 1_000_000 },
+      { scope: 'apollo', period: 'day', capCents: 10_000 },
+      { scope: 'hunter', period: 'day', capCents: 10_000 },
       { scope: 'cognism', period: 'day', capCents: 400 },
     ],
     story: [
@@ -92,7 +93,7 @@ export const PORTALS: DemoPortal[] = [
       '  after the synchronous vendors, Clearbit, which bills misses too, last); fill_if_empty (e-mail status',
       '  always refreshed); on cap: skip that vendor',
       'rate plans: Apollo 1,000/min, Hunter 40/s (verifier 25/s), Lusha Premium (300/min, 1,800/h); the others at their documented defaults',
-      'caps: $100.00/day and $2,000.00/month in total, Apollo and Hunter $50.00/day, Cognism $4.00/day (runs out, on purpose)',
+      'caps: $600.00/day and $10,000.00/month in total, Apollo and Hunter $100.00/day, Cognism $4.00/day (runs out, on purpose)',
     ],
     resample: 40,
     phoneEvery: 3,
@@ -100,8 +101,8 @@ export const PORTALS: DemoPortal[] = [
   {
     id: 202,
     name: 'Contoso (Apollo + Hunter, tight Apollo budget)',
-    contacts: 90,
-    domains: 24,
+    contacts: 150,
+    domains: 36,
     seed: 'demo-portal-202',
     keys: fakeKeys(202, ['apollo', 'hunter']),
     settings: {
@@ -126,21 +127,26 @@ export const PORTALS: DemoPortal[] = [
   },
 ];
 
-export interface DemoContact {
-  portalId: number;
-  contactId: string;
+/** A contact as the sandbox HubSpot portal holds it before the demo, and how the workflows treat it. */
+export interface CrmContact {
   properties: Record<string, string>;
-  groups: FieldGroup[];
-  /** Sent twice with the same idempotency key (a webhook retry). */
-  retried: boolean;
-  /** A card click arrives at the same moment as the workflow trigger (different key). */
-  clicked: boolean;
+  /** Properties a person typed in (the write policy must keep them, whatever a vendor finds). */
+  typed: string[];
+  /** Also enrolled in the "find a phone number" workflow, at the same time. */
+  phone: boolean;
+  /** HubSpot sends its execution again with the same callbackId (it did not see our answer). */
+  resent: boolean;
 }
 
-// Messy values a CRM already holds; the default write policy must keep them.
-const EXISTING_TITLES = ['VP Mktg', 'Owner', 'Decision maker', 'Sales', 'Head of RevOps (per LinkedIn)'];
+// Values people typed into the CRM, messy on purpose; the default write policy must keep them.
+const TYPED_TITLES = ['VP Mktg', 'Owner', 'Decision maker', 'Sales', 'Head of RevOps (per LinkedIn)'];
+const TYPED_CITIES = ['Springfield', 'NYC', 'Greater Boston Area', 'Remote'];
 
-export function demoContacts(p: DemoPortal): DemoContact[] {
+/**
+ * The portal's contacts: an imported lead list (e-mail for most, name, website, the company for
+ * half), and for one contact in ten something a person typed in: a job title, a desk phone, a city.
+ */
+export function crmContacts(p: DemoPortal): CrmContact[] {
   return generateContacts(p.contacts, p.domains, p.seed).map((c, i) => {
     const properties: Record<string, string> = {
       ...(c.email ? { email: c.email } : {}),
@@ -149,17 +155,14 @@ export function demoContacts(p: DemoPortal): DemoContact[] {
       website: c.domain,
     };
     if (i % 2 === 0) properties.company = c.companyName;
-    if (i % 6 === 3) properties.jobtitle = EXISTING_TITLES[i % EXISTING_TITLES.length] as string;
-    if (i % 13 === 5) properties.phone = '+1 555 0100';
-    const groups: FieldGroup[] = ['email', 'person', 'company', 'email_verification'];
-    if (i % p.phoneEvery === 0) groups.push('phone');
-    return {
-      portalId: p.id,
-      contactId: `${p.id}-${String(i + 1).padStart(4, '0')}`,
-      properties,
-      groups,
-      retried: i % 10 === 1,
-      clicked: i % 12 === 2,
-    };
+    const typed: string[] = [];
+    if (i % 10 === 3) {
+      const kind = Math.floor(i / 10) % 3;
+      if (kind !== 2) properties.jobtitle = TYPED_TITLES[Math.floor(i / 10) % TYPED_TITLES.length] as string;
+      if (kind !== 0) properties.phone = `+1 555 01${String(i % 100).padStart(2, '0')}`;
+      if (kind === 2) properties.city = TYPED_CITIES[Math.floor(i / 30) % TYPED_CITIES.length] as string;
+      typed.push(...['jobtitle', 'phone', 'city'].filter((k) => properties[k] !== undefined));
+    }
+    return { properties, typed, phone: i % p.phoneEvery === 0, resent: i % 10 === 1 };
   });
 }

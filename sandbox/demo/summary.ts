@@ -12,6 +12,7 @@ import type { Findings } from './findings.ts';
 import type { DemoPortal } from './portals.ts';
 import type { DemoSim, VendorId } from './vendors.ts';
 
+/** What the action endpoint received in a pass, per portal: requests, re-sent callbackIds, coalesced executions, runs. */
 export interface TriggerTally {
   sent: number;
   duplicates: number;
@@ -48,8 +49,8 @@ export function printRuns(portals: DemoPortal[], data: DemoData, passes: Passes,
   const { runs, steps } = data;
   const { pass1, pass2, tally1, tally2 } = passes;
   table(
-    'Triggers accepted vs runs created (a repeated key is a duplicate; a second trigger joins the run already queued)',
-    ['Portal', 'Pass', 'Triggers', 'Duplicates (same key)', 'Joined a queued run', 'Runs created'],
+    'Workflow executions received vs runs created (an execution sent again is a duplicate; a second workflow’s execution joins the run under way)',
+    ['Portal', 'Pass', 'Requests', 'Duplicates (same callbackId)', 'Joined a run under way', 'Runs created'],
     portals.flatMap((p) =>
       ([
         ['1', tally1.get(p.id)!],
@@ -285,4 +286,30 @@ export function printExample(data: DemoData, pass1: Set<string>, preferPortal: n
       .filter(([k]) => k.startsWith('cascade_') && !decisions.some((d) => d.property === k))
       .map(([k, v]) => [k, v]),
   );
+}
+
+/** Spend per vendor and portal, from the engine's ledger (billed lookups and their cost, both passes). */
+export function printSpendPerVendor(portals: DemoPortal[], data: DemoData): Map<string, number> {
+  const vendors = [...new Set(portals.flatMap((p) => Object.keys(p.keys)))];
+  const totals = new Map<string, number>();
+  const rows: Cell[][] = vendors.map((v) => {
+    let all = 0;
+    const cells = portals.flatMap((p) => {
+      if (!p.keys[v as VendorId]) return ['-', '-'];
+      const billed = data.steps.filter(ofPortal(p.id)).filter((s) => s.vendor === v && s.billed);
+      const mc = billed.reduce((n, s) => n + Number(s.cost_mc), 0);
+      all += mc;
+      return [billed.length, usd(mc)];
+    });
+    totals.set(v, all);
+    return [v, ...cells, usd(all)];
+  });
+  const sum = (p: DemoPortal) => data.steps.filter(ofPortal(p.id)).filter((s) => s.billed).reduce((n, s) => n + Number(s.cost_mc), 0);
+  rows.push(['total', ...portals.flatMap((p) => [data.steps.filter(ofPortal(p.id)).filter((s) => s.billed).length, usd(sum(p))]), usd(portals.reduce((n, p) => n + sum(p), 0))]);
+  table(
+    'Spend per vendor (the engine’s ledger: billed lookups and what they cost, both passes)',
+    ['Vendor', ...portals.flatMap((p) => [`${p.id}: billed`, `${p.id}: spent`]), 'Total'],
+    rows,
+  );
+  return totals;
 }
