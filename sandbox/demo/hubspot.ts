@@ -222,6 +222,9 @@ export async function waitForCallbacks(o: {
   let complete = false;
   try {
     for (;;) {
+      // Read before the callbacks: an enrolment that ends while the query below runs must not be
+      // judged on callbacks counted before it ended.
+      const enrolledBefore = enrolled;
       const ours = o.hs.callbacks().filter((c) => c.callbackId.startsWith(prefix));
       const completed = ours.filter((c) => c.state === 'completed').length;
       pending = ours.filter((c) => c.state === 'pending').length;
@@ -233,7 +236,7 @@ export async function waitForCallbacks(o: {
         .groupBy('state');
       const n = (state: string) => Number(rows.find((r) => r.state === state)?.n ?? 0);
       bar.update(completed, { acked: ours.length, runs: n('done'), waiting: n('waiting') });
-      if (enrolled && pending === 0) {
+      if (enrolledBefore && pending === 0) {
         complete = ours.length === o.expected;
         break;
       }
