@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     // Integration tests start real HTTP simulators and databases: give them room, run files in parallel
     // processes but keep each file's tests sequential. Files named *.serial.test.ts measure timing
     // (rate windows, a killed worker) and run afterwards, one at a time: see package.json "test".

@@ -1,0 +1,2 @@
+export { EnrichCard } from './EnrichCard.tsx';
+export type { CardActions, CardContext, EnrichCardProps } from './types.ts';
