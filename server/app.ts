@@ -1,5 +1,6 @@
 // The Express application. Routes only translate HTTP into engine calls: health and metrics, the
-// OAuth install, HubSpot's workflow action and webhooks, and the callbacks of asynchronous vendors.
+// OAuth install, HubSpot's workflow action and webhooks, the callbacks of asynchronous vendors, and
+// the /ui API of the card and settings page.
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
@@ -8,6 +9,8 @@ import { vendorCallbackRoutes } from './http/vendor-callbacks.ts';
 import { workflowActionRoutes } from './http/workflow-actions.ts';
 import { webhookRoutes } from './http/hubspot-webhooks.ts';
 import { oauthRoutes } from './hubspot/oauth.ts';
+import { uiRoutes } from './http/ui-routes.ts';
+import { uiDeps } from './ui/deps.ts';
 
 export function createApp(cascade: Cascade): express.Express {
   const app = express();
@@ -64,6 +67,8 @@ export function createApp(cascade: Cascade): express.Express {
     }),
   );
   app.use(vendorCallbackRoutes(cascade, log));
+  // The card and the settings page (hubspot.fetch).
+  app.use(uiRoutes(uiDeps(cascade), { clientSecret, publicBaseUrl: cascade.publicBaseUrl, appId: () => cascade.config.HUBSPOT_APP_ID, log }));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });
   });

@@ -87,12 +87,19 @@ export const configSchema = z.object({
   // The public app's OAuth credentials. The client secret also verifies every signed request HubSpot
   // sends (workflow actions, webhooks, hubspot.fetch). Unset: the HubSpot routes answer 503.
   HUBSPOT_CLIENT_ID: z.string().trim().min(1).optional(),
+  // The app's numeric id: hubspot.fetch appends it as appId; a request naming another app is refused.
+  HUBSPOT_APP_ID: z.string().trim().regex(/^\d+$/, 'must be the numeric app id').optional(),
   HUBSPOT_CLIENT_SECRET: z.string().trim().min(8, 'must be at least 8 characters').optional(),
   HUBSPOT_API_BASE_URL: url.default('https://api.hubapi.com'),
   HUBSPOT_AUTHORIZE_URL: url.default('https://app.hubspot.com/oauth/authorize'),
   // The timeline app event type (eventTypeName) once HubSpot has approved it; unset = the audit trail
   // stays in Cascade's database and the cascade_* properties only.
   HUBSPOT_APP_EVENT_TYPE: z.string().trim().min(1).max(200).optional(),
+  // The marketplace listing's support contacts (app-hsmeta.json): unset → support@<host>,
+  // <PUBLIC_BASE_URL>/docs and /support. Only the project generator reads them.
+  APP_SUPPORT_EMAIL: z.email().optional(),
+  APP_DOCUMENTATION_URL: url.optional(),
+  APP_SUPPORT_URL: url.optional(),
   // Calls per portal per 10 s Cascade allows itself (HubSpot allows 110; the rest is headroom).
   HUBSPOT_CALLS_PER_10S: int(100, 1, 110),
   // Queued writes (properties, callback completions, timeline events) wait up to this long to share

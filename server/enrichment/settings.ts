@@ -19,6 +19,19 @@ const rateWindow = z.object({
   windowMs: z.number().int().min(100).max(31 * 86_400_000),
 });
 
+/** An https URL (alerts leave the backend only encrypted in transit). */
+export const httpsUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine((v) => {
+    try {
+      return new URL(v).protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an https:// URL');
+
 /** "vendor.operation" → value; e.g. {"apollo.people_match": 2500}. */
 const opKey = z.string().regex(/^[a-z0-9_]+\.[a-z0-9_]+$/, 'must be "vendor.operation"');
 
@@ -47,6 +60,8 @@ export const portalSettingsSchema = z
         groups: z.array(z.enum(FIELD_GROUPS)).min(1).default(['email', 'person', 'company']),
       })
       .default({ enabled: false, stale_after_days: 90, max_contacts: 500, groups: ['email', 'person', 'company'] }),
+    // Where cap alerts are POSTed (a Slack incoming webhook, say); null: alerts stay in the audit log.
+    alert_webhook_url: httpsUrl.nullable().default(null),
   })
   .strict();
 

@@ -37,6 +37,43 @@ export interface SignedRequestLocals {
   signatureVersion: string;
 }
 
+export type SignatureCheck =
+  | { ok: true; rawBody: string; version: string }
+  | { ok: false; status: number; error: string; message: string; field: string };
+
+/**
+ * The checks every HubSpot-originated request passes (workflow actions, webhooks, hubspot.fetch):
+ * configured, signature over the public URL and the raw bytes, a v3 signature used only once.
+ * Logs each refusal without secrets.
+ */
+export function checkHubSpotSignature(
+  req: Request,
+  opts: Pick<SignedRouteOptions, 'clientSecret' | 'publicBaseUrl' | 'fallback' | 'log'>,
+  replays: ReplayGuard,
+): SignatureCheck {
+  const secret = opts.clientSecret();
+  const base = opts.publicBaseUrl();
+  if (!secret || !base) {
+    const message = 'HubSpot requests cannot be verified: set HUBSPOT_CLIENT_SECRET and PUBLIC_BASE_URL';
+    return { ok: false, status: 503, error: 'not_configured', message, field: secret ? 'PUBLIC_BASE_URL' : 'HUBSPOT_CLIENT_SECRET' };
+  }
+  const rawBody = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+  const verdict = verifySignature(
+    { method: req.method, url: publicUrl(base, req.originalUrl), rawBody, header: (n) => req.get(n) },
+    { clientSecret: secret, fallback: opts.fallback },
+  );
+  if (!verdict.ok) {
+    opts.log.warn({ path: req.path, reason: verdict.reason }, 'HubSpot request refused: signature');
+    const field = verdict.reason === 'stale_timestamp' || verdict.reason === 'bad_timestamp' ? 'X-HubSpot-Request-Timestamp' : 'X-HubSpot-Signature-v3';
+    return { ok: false, status: 401, error: 'invalid_signature', message: verdict.message, field };
+  }
+  if (verdict.version === 'v3' && !replays.firstUse(req.get('x-hubspot-signature-v3') ?? '')) {
+    opts.log.warn({ path: req.path }, 'HubSpot request refused: replayed signature');
+    return { ok: false, status: 401, error: 'replayed_signature', message: 'this signed request was already received', field: 'X-HubSpot-Signature-v3' };
+  }
+  return { ok: true, rawBody, version: verdict.version };
+}
+
 export function signedHubSpotRequest(opts: SignedRouteOptions): RequestHandler[] {
   const replays = new ReplayGuard();
   const reject = (res: Response, status: number, error: string, message: string, field?: string) => {
@@ -44,36 +81,19 @@ export function signedHubSpotRequest(opts: SignedRouteOptions): RequestHandler[]
     res.status(status).json({ error, ...(field ? { field } : {}), message });
   };
   const verify = (req: Request, res: Response, next: NextFunction) => {
-    const secret = opts.clientSecret();
-    const base = opts.publicBaseUrl();
-    if (!secret || !base) {
-      reject(res, 503, 'not_configured', 'HubSpot requests cannot be verified: set HUBSPOT_CLIENT_SECRET and PUBLIC_BASE_URL', secret ? 'PUBLIC_BASE_URL' : 'HUBSPOT_CLIENT_SECRET');
-      return;
-    }
-    const rawBody = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-    const verdict = verifySignature(
-      { method: req.method, url: publicUrl(base, req.originalUrl), rawBody, header: (n) => req.get(n) },
-      { clientSecret: secret, fallback: opts.fallback },
-    );
-    if (!verdict.ok) {
-      opts.log.warn({ path: req.path, reason: verdict.reason }, 'HubSpot request refused: signature');
-      const field = verdict.reason === 'stale_timestamp' || verdict.reason === 'bad_timestamp' ? 'X-HubSpot-Request-Timestamp' : 'X-HubSpot-Signature-v3';
-      reject(res, 401, 'invalid_signature', verdict.message, field);
-      return;
-    }
-    if (verdict.version === 'v3' && !replays.firstUse(req.get('x-hubspot-signature-v3') ?? '')) {
-      opts.log.warn({ path: req.path }, 'HubSpot request refused: replayed signature');
-      reject(res, 401, 'replayed_signature', 'this signed request was already received', 'X-HubSpot-Signature-v3');
+    const check = checkHubSpotSignature(req, opts, replays);
+    if (!check.ok) {
+      reject(res, check.status, check.error, check.message, check.field);
       return;
     }
     let body: unknown;
     try {
-      body = JSON.parse(rawBody);
+      body = JSON.parse(check.rawBody);
     } catch {
       reject(res, 400, 'invalid_json', 'the body is not JSON', 'body');
       return;
     }
-    res.locals.signed = { body, signatureVersion: verdict.version } satisfies SignedRequestLocals;
+    res.locals.signed = { body, signatureVersion: check.version } satisfies SignedRequestLocals;
     next();
   };
   return [express.raw({ type: () => true, limit: opts.limit ?? '1mb' }), verify];

@@ -34,6 +34,8 @@ export const REQUIRED_SCOPES = [
   'crm.schemas.contacts.read',
   'crm.schemas.contacts.write',
   'automation',
+  // Who may change keys, caps and policy is checked server-side with the users API (superAdmin).
+  'settings.users.read',
 ] as const;
 export const OPTIONAL_SCOPES = ['crm.objects.companies.read', 'crm.objects.companies.write'] as const;
 

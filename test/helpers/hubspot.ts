@@ -14,6 +14,8 @@ import type { PortalSettingsInput } from '../../server/enrichment/settings.ts';
 import { APOLLO_FIRST_WATERFALL, APOLLO_KEY_A, HUNTER_KEY_A, silentLog, startSims, testConfig, testDatabase } from './env.ts';
 import type { Sims, TestDb } from './env.ts';
 import { contactProperties } from '../../bench/harness.ts';
+import { signV2, signV3 } from '../../server/hubspot/signature.ts';
+import type { Logger } from '../../server/log.ts';
 
 export const CLIENT_ID = 'cascade-test-client';
 export const CLIENT_SECRET = 'cascade-test-client-secret-0001';
@@ -50,6 +52,8 @@ export async function installed(opts: {
   startOutbox?: boolean;
   sims?: Parameters<typeof startSims>[0];
   workers?: number;
+  /** Cascade's logger (tests that read what was logged); default silent. */
+  log?: Logger;
 } = {}): Promise<Installed> {
   const hs = await createHubSpotSandbox({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, ...opts.hubspot });
   hs.addPortal(PORTAL, opts.contacts ?? []);
@@ -65,7 +69,7 @@ export async function installed(opts: {
     VENDOR_BATCH_WINDOW_MS: '0',
     ...opts.config,
   });
-  const cascade = await createCascade(config, { log: silentLog, db: tdb.db, queueSchema: tdb.schema ? `${tdb.schema}_boss` : undefined });
+  const cascade = await createCascade(config, { log: opts.log ?? silentLog, db: tdb.db, queueSchema: tdb.schema ? `${tdb.schema}_boss` : undefined });
   const server = await new Promise<Server>((resolve) => {
     const s = createApp(cascade).listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -117,4 +121,68 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The app id HubSpot appends to every hubspot.fetch query (the sandbox's default app). */
+export const APP_ID = '4200042';
+
+export interface UiCall {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path under Cascade's base URL, e.g. /ui/card. */
+  path: string;
+  /** The query the extension builds; HubSpot appends appId (unless `appId: null`). A string is sent as is. */
+  query?: Record<string, string | number> | string;
+  appId?: string | null;
+  /** A value is sent as JSON; a string is sent as is (malformed bodies). */
+  body?: unknown;
+  /** v3 (what hubspot.fetch sends), v2 only, or unsigned. */
+  signature?: 'v3' | 'v2' | 'none';
+  timestamp?: number;
+  secret?: string;
+  /** Send these exact v3 headers (a replay). */
+  replay?: Record<string, string>;
+}
+
+export interface UiAnswer<T = unknown> {
+  status: number;
+  body: T;
+  text: string;
+  /** The signed headers sent, to replay them. */
+  sent: Record<string, string>;
+}
+
+/** A request signed as hubspot.fetch signs it: v3 over the full public URL with its query. */
+export async function uiFetch<T = unknown>(baseUrl: string, call: UiCall): Promise<UiAnswer<T>> {
+  const method = call.method ?? (call.body === undefined ? 'GET' : 'POST');
+  let query: string;
+  if (typeof call.query === 'string') query = call.query;
+  else {
+    const params = new URLSearchParams(Object.entries(call.query ?? {}).map(([k, v]) => [k, String(v)]));
+    if (call.appId !== null) params.append('appId', call.appId ?? APP_ID);
+    query = params.toString();
+  }
+  const url = `${baseUrl}${call.path}${query ? `?${query}` : ''}`;
+  const raw = call.body === undefined ? '' : typeof call.body === 'string' ? call.body : JSON.stringify(call.body);
+  const secret = call.secret ?? CLIENT_SECRET;
+  const ts = String(call.timestamp ?? Date.now());
+  const headers: Record<string, string> = call.replay
+    ? { ...call.replay }
+    : call.signature === 'none'
+      ? {}
+      : call.signature === 'v2'
+        ? { 'x-hubspot-signature': signV2(secret, method, url, raw), 'x-hubspot-signature-version': 'v2' }
+        : { 'x-hubspot-signature-v3': signV3(secret, method, url, raw, ts), 'x-hubspot-request-timestamp': ts };
+  const res = await fetch(url, {
+    method,
+    headers: { ...headers, ...(raw ? { 'content-type': 'application/json' } : {}) },
+    ...(raw ? { body: raw } : {}),
+  });
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body: body as T, text, sent: headers };
 }
