@@ -3,10 +3,12 @@
 // in-flight runs finish (a run that cannot finish in time keeps its state in the database and its
 // lease lapses, so another instance resumes it without repeating a billed call), send what the
 // outbox holds, then exit.
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { createCascade } from './cascade.ts';
 import { createApp } from './app.ts';
+import { projectDrift } from './hubspot/project/drift.ts';
 
 let config;
 try {
@@ -19,6 +21,12 @@ try {
   throw err;
 }
 const log = createLogger({ level: config.LOG_LEVEL });
+// A deployed backend whose HubSpot project was generated for another URL (or older code) gets
+// requests signed for URLs it does not expect: say so at start. http:// is local development.
+if (config.PUBLIC_BASE_URL?.startsWith('https://')) {
+  const drift = projectDrift(fileURLToPath(new URL('..', import.meta.url)), config);
+  if (drift?.length) log.warn({ files: drift.map((d) => `${d.kind}: ${d.path}`) }, 'the HubSpot project differs from what PUBLIC_BASE_URL generates: run npm run project:generate, then hs project upload');
+}
 const cascade = await createCascade(config, { log });
 // WORKER_CONCURRENCY=0: an HTTP front only (answers HubSpot at once; other instances run the engine).
 if (config.WORKER_CONCURRENCY > 0) await cascade.startWorker();

@@ -19,6 +19,18 @@ export const SKIP_REASONS = [
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
+/** Every error code a finished run can carry (the workflow action's `error_code` output). */
+export const RUN_ERROR_CODES = [
+  'SUPPRESSED',
+  'CAP_REACHED',
+  'NO_VENDOR_KEYS',
+  'NOT_ENOUGH_INPUT',
+  'VENDOR_QUOTA_EXHAUSTED',
+  'VENDOR_RATE_LIMITED',
+  'VENDOR_ERROR',
+] as const;
+export type RunErrorCode = (typeof RUN_ERROR_CODES)[number];
+
 export interface StepSummary {
   state: 'done' | 'skipped' | 'indeterminate';
   outcome: string | null;
@@ -53,7 +65,7 @@ export function summarize(input: {
   const answered = input.steps.some((s) => s.state === 'done');
 
   let status: RunStatus;
-  let errorCode: string | null = null;
+  let errorCode: RunErrorCode | null = null;
   if (input.suppressed) {
     status = 'suppressed';
     errorCode = 'SUPPRESSED';

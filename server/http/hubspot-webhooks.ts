@@ -10,7 +10,9 @@ import type { SignedRequestLocals } from './hubspot-signed.ts';
 import { purgeContact } from '../hubspot/purge.ts';
 
 export const WEBHOOKS_PATH = '/hubspot/webhooks';
-const PURGING = new Set(['contact.deletion', 'contact.privacyDeletion']);
+/** The subscriptions whose events erase a contact's data (the project's webhooks component subscribes to these). */
+export const PURGING_SUBSCRIPTIONS = ['contact.deletion', 'contact.privacyDeletion'] as const;
+const PURGING = new Set<string>(PURGING_SUBSCRIPTIONS);
 
 const id = z.union([z.number().int().nonnegative(), z.string().trim().regex(/^\d{1,20}$/, 'must be a numeric id')], { error: 'must be a numeric id' });
 const eventSchema = z.looseObject({

@@ -51,7 +51,7 @@ const EMAIL_STATUS_LABELS: Record<EmailStatus, string> = {
 };
 
 // Exhaustive over RUN_STATUSES (a new status fails to compile until it has a label here).
-const RUN_STATUS_LABELS: Record<RunStatus, string> = {
+export const RUN_STATUS_LABELS: Record<RunStatus, string> = {
   enriched: 'Enriched',
   partial: 'Partially enriched',
   not_found: 'Not found',

@@ -24,6 +24,10 @@ export interface CallbackPayload {
   outputFields: Record<string, string>;
 }
 
+/** The properties of every timeline event (the app event type in hubspot-project/ declares exactly these). */
+export const TIMELINE_EVENT_PROPERTIES = ['status', 'fields_filled', 'sources', 'cost_cents', 'error_code', 'steps'] as const;
+export type TimelineEventProperty = (typeof TIMELINE_EVENT_PROPERTIES)[number];
+
 export interface TimelinePayload {
   eventTypeName: string;
   id: string;
@@ -103,7 +107,7 @@ export function writeBackHook(opts: WriteBackOptions) {
             cost_cents: (run.summary.costMc / 1000).toFixed(2),
             error_code: run.summary.errorCode ?? '',
             steps: describeSteps(steps),
-          },
+          } satisfies Record<TimelineEventProperty, string>,
         } satisfies TimelinePayload,
       });
     }
