@@ -66,6 +66,9 @@ import {
   waitOutboxIdle,
 } from './demo/hubspot.ts';
 import type { Enrolment, EnrolmentPlan, SeededPortal } from './demo/hubspot.ts';
+import { UiSession, preflight, tourUi } from './demo/ui.ts';
+import type { FieldGroup } from '../server/vendors/types.ts';
+import { spendOverview } from '../server/enrichment/spend.ts';
 
 const started = Date.now();
 /** Only hang detectors: this 2-core machine finishes pass 1 in about a minute and a half. */
@@ -75,6 +78,9 @@ const PASS2_TIMEOUT_MS = 60_000;
 const WORKER_CONCURRENCY = 64;
 /** Lowered for the demo (default 10 s) so the last partial batches do not idle. */
 const DEMO_OUTBOX_FLUSH_DELAY_MS = '2000';
+
+/** A second key of portal A's Hunter account, pasted on the settings page near the end. */
+const ROTATED_HUNTER_KEY = 'demo-fake-hunter-key-portal-101-rotated';
 
 class DemoFailure extends Error {}
 
@@ -112,6 +118,7 @@ async function main(): Promise<number> {
   try {
     // 1. The nine vendor simulators, in this process, on free ports; each accepts the portals' keys.
     const keysByVendor = Object.fromEntries(VENDOR_IDS.map((v) => [v, PORTALS.flatMap((p) => p.keys[v] ?? [])])) as Record<(typeof VENDOR_IDS)[number], string[]>;
+    keysByVendor.hunter.push(ROTATED_HUNTER_KEY); // the key an admin rotates to on the settings page
     vendors = await startVendors(keysByVendor);
     console.log(`Simulated vendors: ${vendors.sims.map((s) => `${s.name} :${s.server.port}`).join(', ')}`);
     console.log('  20–80 ms per request; after "Test connection", 1% of requests fail with a 5xx (FullEnrich excepted).');
@@ -208,6 +215,15 @@ async function main(): Promise<number> {
     const findings = new Findings();
     const portalA = PORTALS[0]!;
     await testConnections(cascade, portalA, vendors.sims, findings);
+    // Before any workflow runs, each portal's admin asks the settings page what enrolling costs.
+    console.log('');
+    const groupsOf = (fields: string) => fields.split(',') as FieldGroup[];
+    for (const s of seeded) {
+      const ui = new UiSession(hs, server.url, s.portal.id, hs.addUser(s.portal.id, { superAdmin: true }).id);
+      console.log(`Portal ${s.portal.id}:`);
+      await preflight(ui, WORKFLOWS.newLeads.name, s.ids.length, groupsOf(WORKFLOWS.newLeads.fields));
+      await preflight(ui, WORKFLOWS.phone.name, s.contacts.filter((c) => c.phone).length, groupsOf(WORKFLOWS.phone.fields));
+    }
     vendors.enableFaults();
     await cascade.startWorker(WORKER_CONCURRENCY);
     cascade.startOutbox();
@@ -318,7 +334,27 @@ async function main(): Promise<number> {
     printExample(data, pass1, portalA.id);
 
     // ------------------------------------------------------------------------------------------
-    // 9. At a glance, for the RevOps reader.
+    // 9. What the card and the settings page show (hubspot.fetch → /ui), and what they refuse.
+    heading('The contact card and the settings page (hubspot.fetch → /ui, signed by HubSpot)');
+    // A contact enriched by pass 1 whose every step was answered (so "Enrich now" is served from the cache).
+    const again = new Set(plans2.flatMap((p) => p.contactIds));
+    const shown = pass1Runs.find((r) => Number(r.portal_id) === portalA.id && r.status === 'enriched' && !unanswered.has(r.id) && !again.has(r.contact_id))?.contact_id;
+    if (shown) {
+      const today = (await spendOverview(db, portalA.id)).find((l) => l.scope === 'total' && l.period === 'day');
+      await tourUi({
+        hs,
+        backendUrl: server.url,
+        portalId: portalA.id,
+        contactId: shown,
+        storedKeys: PORTALS.flatMap((p) => Object.values(p.keys)),
+        rotate: { vendor: 'hunter', key: ROTATED_HUNTER_KEY },
+        ledgerTodayMc: today?.spentMc ?? 0,
+        findings,
+      });
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // 10. At a glance, for the RevOps reader.
     heading('At a glance');
     const pass2Steps = data.steps.filter((s) => pass2.has(s.run_id));
     const pass2Vendor = pass2Requests.reduce((n, r) => n + r.n, 0);
@@ -358,7 +394,7 @@ async function main(): Promise<number> {
     );
 
     // ------------------------------------------------------------------------------------------
-    // 10. The smoke test's verdict: failures make the demo exit non-zero; warnings do not.
+    // 11. The smoke test's verdict: failures make the demo exit non-zero; warnings do not.
     heading('Checks');
     const billed = [...snapshots.values()].reduce((n, s) => n + s.billedCalls, 0);
     const unique = [...snapshots.values()].reduce((n, s) => n + s.uniqueLookups, 0);
@@ -380,6 +416,11 @@ async function main(): Promise<number> {
       { check: 'async', text: 'FullEnrich answered by callback, and by polling where it sent none' },
       { check: 'cache', text: 'pass 2 answered from the cache, with no vendor calls' },
       { check: 'reserved', text: 'no money left reserved once every run finished' },
+      { check: 'ui-admin', text: 'the settings API let the super admin rotate a key and refused a sales rep’s cap change (nothing changed)' },
+      { check: 'ui-card', text: '"Enrich now" on the card ran and finished, answered from the cache' },
+      { check: 'ui-usage', text: 'the usage dashboard’s spend today equals the spend ledger' },
+      { check: 'ui-keys', text: 'no /ui answer contained a vendor key in full' },
+      { check: 'ui-limits', text: 'every /ui answer came back well within hubspot.fetch’s limits' },
     ]);
     if (failed) {
       console.error(`\nDemo FAILED: ${findings.failures.slice(0, 5).map((f) => f.text).join('; ')}${findings.failures.length > 5 ? ` (and ${findings.failures.length - 5} more)` : ''}`);

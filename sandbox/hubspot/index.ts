@@ -4,6 +4,8 @@
 // behind HubSpot's per-portal limits and auth (limits.ts); plus HubSpot's outgoing side: the
 // workflow engine calling an action URL (emulator.ts) and webhook deliveries (webhooks.ts). Tests
 // drive it through the object returned here, other processes through /__sandbox (admin.ts).
+import { extensionFetcher } from './fetch-proxy.ts';
+import type { ExtensionFetch, ExtensionFetchResult } from './fetch-proxy.ts';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { listen, simApp } from '../vendors/common.ts';
@@ -28,6 +30,7 @@ import type { DeliveryResult } from './webhooks.ts';
 export type { HubSpotSandboxOptions, CallRecord, CallbackView, TimelineEvent, SandboxUser } from './state.ts';
 export type { EnrollOptions, Execution } from './emulator.ts';
 export type { DeliveryResult } from './webhooks.ts';
+export type { ExtensionFetch, ExtensionFetchResult } from './fetch-proxy.ts';
 
 /** Scopes `issueTokens` grants when none are named: what Cascade asks for. */
 export const CASCADE_SCOPES = [
@@ -60,6 +63,8 @@ export interface HubSpotSandbox {
   addPortal(portalId: number, contacts?: Record<string, string>[]): string[];
   /** Adds a user to a portal (default: not a super admin). */
   addUser(portalId: number, user?: Partial<SandboxUser>): SandboxUser;
+  /** hubspot.fetch as a card or settings page of this app makes it (origins = permittedUrls.fetch). */
+  extensionFetch(permittedOrigins: readonly string[]): (req: ExtensionFetch) => Promise<ExtensionFetchResult>;
   createContact(portalId: number, props: Record<string, string>): string;
   deleteContact(portalId: number, id: string): void;
   contact(portalId: number, id: string): { id: string; properties: Record<string, string> } | undefined;
@@ -136,6 +141,7 @@ export async function createHubSpotSandbox(opts: HubSpotSandboxOptions): Promise
       return contacts.map((c) => state.createContact(portalId, c));
     },
     addUser: (portalId, user) => state.addUser(portalId, user),
+    extensionFetch: (permittedOrigins) => extensionFetcher({ clientSecret: state.opts.clientSecret, appId: state.opts.appId, permittedOrigins: () => permittedOrigins }),
     createContact: (portalId, props) => state.createContact(portalId, props),
     deleteContact(portalId, id) {
       state.portal(portalId).contacts.delete(id);
