@@ -51,6 +51,7 @@ import type { E2eCaps } from './e2e-workload.ts';
 import { buildE2eReport, sourceState } from './e2e-report.ts';
 import type { E2eMeasurements, RunRow } from './e2e-report.ts';
 import { installViaOAuth } from '../sandbox/hubspot/browser.ts';
+import { extensionFetcher } from '../sandbox/hubspot/fetch-proxy.ts';
 
 const env = process.env;
 const contactsWanted = envInt('BENCH_CONTACTS', 5000);
@@ -245,6 +246,7 @@ async function main(): Promise<number> {
       sims.snapshot(),
       hs.usage(),
     ]);
+    const uiReads = await readUi(baseUrl, clientSecret, ids[0]!);
     const runs = (await knex('enrichment_runs')
       .where({ portal_id: E2E_PORTAL })
       .select('contact_id', 'state', 'status', 'created_at', 'started_at', 'finished_at', 'profile')) as RunRow[];
@@ -295,6 +297,7 @@ async function main(): Promise<number> {
       engineSource,
       loadAverage: { before: loadBefore, after: os.loadavg() },
       totalMs: Math.round(performance.now() - benchStarted),
+      uiReads,
     };
     const report = buildE2eReport(measured);
     const suffix = cascade.db.kind === 'postgres' ? '-postgres' : '';
@@ -322,6 +325,44 @@ async function main(): Promise<number> {
     await dropDatabase(pgUrl, schema);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * What the card and the settings page read, once the portal holds the whole run: each route a few
+ * times through a signed hubspot.fetch (after the HubSpot figures are collected: the settings page's
+ * admin check is a HubSpot call).
+ */
+async function readUi(baseUrl: string, clientSecret: string, contactId: string): Promise<E2eMeasurements['uiReads']> {
+  const fetchAs = extensionFetcher({ clientSecret, appId: 1, permittedOrigins: () => [new URL(baseUrl).origin] });
+  const today = new Date().toISOString().slice(0, 10);
+  const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+  const who = `portalId=${E2E_PORTAL}&userId=1`;
+  const routes: [string, string][] = [
+    ['GET /ui/card', `/ui/card?${who}&contactId=${contactId}`],
+    ['GET /ui/settings', `/ui/settings?${who}`],
+    ['GET /ui/usage (30 days)', `/ui/usage?${who}&from=${monthAgo}&to=${today}`],
+    ['GET /ui/audit (100 events)', `/ui/audit?${who}&limit=100`],
+  ];
+  const out: E2eMeasurements['uiReads'] = [];
+  for (const [route, url] of routes) {
+    const r = { route, ms: [] as number[], bytes: 0, status: 0 };
+    for (let i = 0; i < 5; i++) {
+      const res = await fetchAs({ url: `${baseUrl}${url}` });
+      r.ms.push(Math.round(res.ms * 10) / 10);
+      r.bytes = Math.max(r.bytes, res.bytes);
+      r.status = res.status;
+    }
+    out.push(r);
+  }
+  const est = { route: 'POST /ui/estimate (10,000 contacts)', ms: [] as number[], bytes: 0, status: 0 };
+  for (let i = 0; i < 5; i++) {
+    const res = await fetchAs({ url: `${baseUrl}/ui/estimate?${who}`, method: 'POST', body: { contacts: 10_000, groups: ['email', 'person', 'company'] } });
+    est.ms.push(Math.round(res.ms * 10) / 10);
+    est.bytes = res.bytes;
+    est.status = res.status;
+  }
+  out.push(est);
+  return out;
 }
 
 main().then(

@@ -65,6 +65,8 @@ export interface E2eMeasurements {
   engineSource: { commit: string; uncommitted: string[] };
   loadAverage: { before: number[]; after: number[] };
   totalMs: number;
+  /** The card's and settings page's reads after the run, through a signed hubspot.fetch. */
+  uiReads: { route: string; ms: number[]; bytes: number; status: number }[];
 }
 
 const r1 = (n: number) => Math.round(n * 10) / 10;
@@ -329,6 +331,9 @@ export function buildE2eReport(m: E2eMeasurements): { json: Record<string, unkno
     unique_billable_lookups: unique,
     // --- also asked for
     install_calls: m.installCalls.length,
+    ui_reads: Object.fromEntries(m.uiReads.map((u) => [u.route, { status: u.status, bytes: u.bytes, ms: dist(u.ms) }])),
+    ui_max_bytes: Math.max(0, ...m.uiReads.map((u) => u.bytes)),
+    ui_max_ms: r1(Math.max(0, ...m.uiReads.flatMap((u) => u.ms))),
     wall_ms_per_cap_floor_ms: wallPerFloor,
     double_completions: doubleCompletions,
     write_policy_violations: violations.length,
@@ -490,6 +495,10 @@ ${fmt(contacts)} contacts in one sandbox HubSpot portal (${fmt(presetContacts)} 
 Targets met: ${met} of 4. Correctness: ${failures.length ? `**FAILED** — ${failures.join('; ')}` : 'passed (no double completion, no overwritten value, no lookup billed twice, no write lost)'}.
 
 ${table}
+
+## The card and the settings page after the run
+
+Each read ${m.uiReads[0]?.ms.length ?? 0} times through a signed \`hubspot.fetch\` (hubspot.fetch allows 1 MB and 15 s): ${m.uiReads.map((u) => `\`${u.route}\` ${u.status}, ${fmt(Math.round(u.bytes / 102.4) / 10)} KB, p50 ${fmt(dist(u.ms).p50)} / max ${fmt(dist(u.ms).max)} ms`).join('; ')}.
 
 ## HubSpot calls and outbox batches
 
