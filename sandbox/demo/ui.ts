@@ -120,7 +120,8 @@ export async function tourUi(t: UiTour): Promise<void> {
   // The contact card, as the sales rep.
   const card = (await rep.call<CardView>('/ui/card', { query: { contactId: t.contactId } })).body;
   const contact = t.hs.contact(t.portalId, t.contactId)!.properties;
-  console.log(`\nThe contact card of ${contact.firstname ?? ''} ${contact.lastname ?? ''} <${contact.email ?? 'no e-mail'}>, as the sales rep sees it:`);
+  const who = `${contact.firstname ?? ''} ${contact.lastname ?? ''}`.trim() || `contact ${t.contactId}`;
+  console.log(`\nThe contact card of ${who}${contact.email ? ` <${contact.email}>` : ''}, as the sales rep sees it:`);
   const run = card.lastRun;
   if (run) {
     const vendorName = (id: string) => card.vendorNames?.[id] ?? id;
